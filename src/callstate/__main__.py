@@ -1,0 +1,5 @@
+"""`python -m callstate` runs the CLI."""
+
+from callstate.cli.main import main
+
+main()

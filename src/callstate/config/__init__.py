@@ -1,0 +1,1 @@
+"""Configuration: process settings from the environment, workspaces from YAML."""

@@ -1,0 +1,1 @@
+"""Connectors: one package per vendor behind a small protocol per capability (`ports`)."""

@@ -1,0 +1,1 @@
+"""Slack: owner notifications through `slack_sdk` with a bot token."""

@@ -1,0 +1,71 @@
+"""Domain ⇄ HubSpot properties. Pure."""
+
+from __future__ import annotations
+
+import html
+
+from callstate.domain.call import Direction, Disposition
+from callstate.domain.effects import LogCall, UpsertContact
+
+# Default call outcomes every portal has (hs_call_disposition takes the outcome's GUID; portals
+# may add their own). research/crm.md §1.8.
+DISPOSITION_GUID = {
+    Disposition.CONNECTED: "f240bbac-87c9-4f6e-bf70-924b57d47db7",
+    Disposition.VOICEMAIL: "b2cf5968-551e-4856-9783-52b3da59a7d0",
+    Disposition.NO_ANSWER: "73a0d17f-1163-4015-bdd5-ec830791da20",
+    Disposition.BUSY: "9d9162e7-6cf3-4944-bf63-4dff82258764",
+}
+CALL_STATUS = {
+    Disposition.CONNECTED: "COMPLETED",
+    Disposition.VOICEMAIL: "COMPLETED",
+    Disposition.NO_ANSWER: "NO_ANSWER",
+    Disposition.BUSY: "BUSY",
+    Disposition.FAILED: "FAILED",
+}
+MAX_BODY = 65_000  # HubSpot does not document hs_call_body's limit; stay well inside a text field
+
+
+def contact_properties(effect: UpsertContact, key_property: str) -> dict[str, str]:
+    properties = {key_property: effect.phone, "phone": effect.phone}
+    if effect.name:
+        first, _, last = effect.name.strip().partition(" ")
+        properties["firstname"] = first
+        if last:
+            properties["lastname"] = last
+    if effect.email:
+        properties["email"] = effect.email
+    return properties
+
+
+def call_body(effect: LogCall) -> str:
+    """Summary first, then the transcript, as the HTML HubSpot renders on the timeline."""
+    parts = []
+    if effect.summary:
+        parts.append(f"<p>{html.escape(effect.summary)}</p>")
+    if effect.transcript:
+        parts.append(f"<h4>Transcript</h4><pre>{html.escape(effect.transcript)}</pre>")
+    body = "".join(parts) or "<p>No summary.</p>"
+    return body if len(body) <= MAX_BODY else body[: MAX_BODY - 20] + "…</pre>"
+
+
+def call_properties(effect: LogCall, key_property: str) -> dict[str, str]:
+    properties = {
+        key_property: effect.key,
+        "hs_timestamp": effect.occurred_at.isoformat().replace("+00:00", "Z"),
+        "hs_call_title": effect.title,
+        "hs_call_body": call_body(effect),
+        "hs_call_direction": "INBOUND" if effect.direction is Direction.INBOUND else "OUTBOUND",
+        "hs_call_status": CALL_STATUS[effect.disposition],
+    }
+    if effect.disposition in DISPOSITION_GUID:
+        properties["hs_call_disposition"] = DISPOSITION_GUID[effect.disposition]
+    if effect.duration_ms is not None:
+        properties["hs_call_duration"] = str(effect.duration_ms)
+    # HubSpot plays back only HTTPS recordings (research/crm.md §1.8).
+    if effect.recording_url and effect.recording_url.startswith("https://"):
+        properties["hs_call_recording_url"] = effect.recording_url
+    if effect.from_number:
+        properties["hs_call_from_number"] = effect.from_number
+    if effect.to_number:
+        properties["hs_call_to_number"] = effect.to_number
+    return properties

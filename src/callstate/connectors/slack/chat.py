@@ -1,0 +1,121 @@
+"""`SlackChat`: the `Chat` port over `slack_sdk`.
+
+`chat.postMessage` has no idempotency key (research/calendar_slack.md §3.1), so every message
+carries our effect key in its message metadata and a recovering attempt reads the channel's
+recent history for it before posting again.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+from callstate.config.model import SlackConfig
+from callstate.connectors.errors import ConnectorError, Permanent, RateLimited, Transient
+from callstate.connectors.ports import Links, ObjectRef
+from callstate.connectors.slack.blocks import build_blocks, fallback_text
+from callstate.domain.effects import NotifyOwner
+
+VENDOR = "slack"
+PUBLIC_API = "https://slack.com/api/"
+EVENT_TYPE = "callstate_call"
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{8,}$")
+# Slack answers HTTP 200 with ok:false; these errors are worth another try.
+_TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+class SlackChat:
+    vendor = VENDOR
+
+    def __init__(self, config: SlackConfig, *, base_url: str | None = None) -> None:
+        self._base_url = base_url or config.base_url
+        # No retry handlers: the durable executor owns retries (and honours Retry-After without
+        # blocking a worker thread the way slack_sdk's RateLimitErrorRetryHandler does).
+        self._client = WebClient(
+            token=config.bot_token.get_secret_value(),
+            base_url=self._base_url,
+            timeout=10,
+            retry_handlers=[],
+        )
+        self._channel_ids: dict[str, str] = {}
+
+    def notify(self, effect: NotifyOwner, links: Links, *, recover: bool) -> ObjectRef:
+        channel = self._channel_id(effect.channel)
+        if recover and (found := self._find(channel, effect.key)) is not None:
+            return found
+        response = self._call(
+            "chat_postMessage",
+            channel=channel,
+            text=fallback_text(effect),
+            blocks=build_blocks(effect, links),
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": effect.key}},
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return self._ref(str(response["channel"]), str(response["ts"]))
+
+    def _find(self, channel: str, key: str) -> ObjectRef | None:
+        response = self._call(
+            "conversations_history", channel=channel, limit=200, include_all_metadata=True
+        )
+        messages: list[dict[str, Any]] = response.get("messages", [])
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_payload", {}).get("key") == key:
+                return self._ref(channel, str(message["ts"]))
+        return None
+
+    def _channel_id(self, channel: str) -> str:
+        """Names are resolved once per client; history and links need the id."""
+        name = channel.lstrip("#")
+        if _CHANNEL_ID.match(name):
+            return name
+        if name not in self._channel_ids:
+            cursor: str | None = None
+            while True:
+                page = self._call(
+                    "conversations_list", types="public_channel,private_channel", cursor=cursor
+                )
+                channels: list[dict[str, Any]] = page.get("channels", [])
+                for item in channels:
+                    self._channel_ids[str(item["name"])] = str(item["id"])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if name in self._channel_ids or not cursor:
+                    break
+        if name not in self._channel_ids:
+            raise Permanent(VENDOR, f"channel_not_found: #{name} (is the bot invited?)")
+        return self._channel_ids[name]
+
+    def _ref(self, channel: str, ts: str) -> ObjectRef:
+        if self._base_url == PUBLIC_API:
+            url = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        else:
+            url = f"{self._base_url}conversations.history?channel={channel}&latest={ts}"
+            url += "&inclusive=true&limit=1"
+        return ObjectRef(VENDOR, f"{channel}/{ts}", url)
+
+    def _call(self, method: str, **kwargs: Any) -> SlackResponse:
+        try:
+            response: SlackResponse = getattr(self._client, method)(**kwargs)
+        except SlackApiError as exc:
+            raise _classify(exc) from exc
+        except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
+            raise Transient(VENDOR, f"connection failed: {exc}") from exc
+        return response
+
+
+def _classify(exc: SlackApiError) -> ConnectorError:
+    response = exc.response
+    error = str(response.get("error", "unknown_error"))
+    if response.status_code == 429 or error in ("ratelimited", "rate_limited"):
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        retry_after = float(headers.get("retry-after", 1))
+        return RateLimited(VENDOR, error, retry_after=retry_after)
+    if response.status_code >= 500 or error in _TRANSIENT:
+        return Transient(VENDOR, error, status=response.status_code)
+    return Permanent(VENDOR, error, status=response.status_code)

@@ -1,0 +1,109 @@
+"""The side effects a plan may contain, as data.
+
+Each effect carries its idempotency `key` and names the capability that executes it (`target`).
+Effects that need an earlier effect's result (the CRM contact id) name that effect's key in
+`needs`; the executor feeds results forward and skips dependants of a failed effect.
+Later issues add variants to the `Effect` union (SetFields, EnsureDeal, BookMeeting, Alert, ...).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from callstate.domain.call import Direction, Disposition, Sentiment
+from callstate.domain.values import Phone, UtcDateTime
+
+
+class Target(StrEnum):
+    CRM = "crm"
+    CHAT = "chat"
+
+
+class _Effect(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    needs: tuple[str, ...] = ()
+
+
+class UpsertContact(_Effect):
+    kind: Literal["upsert_contact"] = "upsert_contact"
+    target: Literal[Target.CRM] = Target.CRM
+    phone: Phone
+    name: str | None = None
+    email: str | None = None
+
+
+class LogCall(_Effect):
+    """One timeline entry on the contact for one call."""
+
+    kind: Literal["log_call"] = "log_call"
+    target: Literal[Target.CRM] = Target.CRM
+    contact: str = Field(description="key of the UpsertContact whose result is the contact")
+    external_call_id: str
+    occurred_at: UtcDateTime
+    title: str
+    summary: str | None
+    transcript: str | None
+    recording_url: str | None
+    duration_ms: int | None
+    direction: Direction
+    disposition: Disposition
+    from_number: Phone | None
+    to_number: Phone | None
+
+
+class NotifyOwner(_Effect):
+    """A message to the team about a call that matters."""
+
+    kind: Literal["notify_owner"] = "notify_owner"
+    target: Literal[Target.CHAT] = Target.CHAT
+    channel: str
+    audience_name: str
+    caller: str
+    caller_phone: Phone | None
+    direction: Direction
+    disposition: Disposition
+    sentiment: Sentiment
+    summary: str | None
+    duration_ms: int | None
+    recording_url: str | None
+    flags: tuple[str, ...] = ()
+    contact: str | None = Field(default=None, description="key of the UpsertContact to link")
+    call_log: str | None = Field(default=None, description="key of the LogCall to link")
+
+
+Effect = Annotated[UpsertContact | LogCall | NotifyOwner, Field(discriminator="kind")]
+
+
+class Plan(BaseModel):
+    """What one event of one call should cause, in execution order."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_key: str
+    effects: tuple[Effect, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+class EffectOutcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class EffectResult(BaseModel):
+    """A vendor-neutral reference to what an effect produced."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    kind: str
+    outcome: EffectOutcome
+    vendor: str | None = None
+    object_id: str | None = None
+    url: str | None = None
+    detail: str | None = None

@@ -1,0 +1,83 @@
+"""The tables: calls, their runtime events (the inbox), and every effect attempt (the ledger)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from callstate.storage.columns import UtcDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime,
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class CallRow(Base):
+    __tablename__ = "calls"
+    __table_args__ = (UniqueConstraint("workspace", "runtime", "external_call_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    runtime: Mapped[str] = mapped_column(String(16))
+    external_call_id: Mapped[str] = mapped_column(String(128))
+    audience: Mapped[str] = mapped_column(String(64))
+    direction: Mapped[str] = mapped_column(String(16))
+    caller_number: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    disposition: Mapped[str | None] = mapped_column(String(20))
+    flags: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CallEventRow(Base):
+    """One runtime event, stored once: the unique key is what makes a duplicate webhook harmless."""
+
+    __tablename__ = "call_events"
+    __table_args__ = (
+        UniqueConstraint("workspace", "runtime", "external_call_id", "event_type"),
+        Index("ix_call_events_undispatched", "dispatched_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    runtime: Mapped[str] = mapped_column(String(16))
+    external_call_id: Mapped[str] = mapped_column(String(128))
+    event_type: Mapped[str] = mapped_column(String(32))
+    event_key: Mapped[str] = mapped_column(String(300), unique=True)
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+    dispatched_at: Mapped[datetime | None]
+
+
+class EffectAttemptRow(Base):
+    """Every attempt at every effect: what was asked, what the vendor answered, what it cost."""
+
+    __tablename__ = "effect_attempts"
+    __table_args__ = (
+        Index("ix_effect_attempts_key", "idempotency_key"),
+        Index("ix_effect_attempts_call", "workspace", "runtime", "external_call_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    runtime: Mapped[str] = mapped_column(String(16))
+    external_call_id: Mapped[str] = mapped_column(String(128))
+    workflow_id: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(40))
+    idempotency_key: Mapped[str] = mapped_column(String(300))
+    attempt: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20))
+    request_summary: Mapped[dict[str, Any]]
+    vendor: Mapped[str | None] = mapped_column(String(32))
+    vendor_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

@@ -1,0 +1,1 @@
+"""Durable execution: one DBOS workflow per call event, one step per effect, recorded attempts."""

@@ -1,0 +1,1 @@
+"""HTTP: webhook ingress (verify, parse, record, answer fast), health, the JSON API."""

@@ -1,0 +1,1 @@
+"""Retell: webhook signatures and payloads in, domain call events out."""

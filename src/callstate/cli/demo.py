@@ -1,0 +1,176 @@
+"""`callstate demo`: serve on the sandbox, play a few Retell calls through the real webhook path,
+and show what each call became in the emulated HubSpot and Slack."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+import httpx
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from callstate.cli.options import ConfigDir, DataDir, settings_from
+from callstate.cli.runtime import Runtime, build_runtime
+from callstate.config.load import ConfigError
+from callstate.domain.call import CallStatus
+from callstate.observability import configure_logging
+from callstate.sandbox.retell.calls import CallScenario, build_events, call_id_for
+from callstate.sandbox.retell.delivery import plan_deliveries
+from callstate.sandbox.retell.demo import demo_scenarios
+from callstate.sandbox.retell.simulator import Simulator
+from callstate.storage.attempts import AttemptView
+
+SETTLED = {CallStatus.SETTLED, CallStatus.DEAD_LETTERED}
+
+
+def _start_server(runtime: Runtime) -> tuple[uvicorn.Server, threading.Thread]:
+    config = uvicorn.Config(
+        runtime.app,
+        host=runtime.settings.host,
+        port=runtime.settings.port,
+        log_level="warning",
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="callstate-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise typer.Exit(_fail(f"the server did not start on {runtime.base_url}"))
+        time.sleep(0.05)
+    return server, thread
+
+
+def _fail(message: str) -> int:
+    Console(stderr=True).print(f"[red]error:[/] {message}")
+    return 1
+
+
+def _scenarios(runtime: Runtime, workspace_id: str, now: datetime) -> list[CallScenario]:
+    workspace = runtime.services.workspaces[workspace_id]
+    inbound = workspace.default_audience
+    outbound = next((a for a in workspace.audiences if not a.default), inbound)
+    run = now.strftime("%Y%m%d%H%M%S")
+    scenarios = demo_scenarios(
+        now,
+        inbound_agent_id=inbound.agent_ids[0] if inbound.agent_ids else "agent_inbound",
+        outbound_agent_id=outbound.agent_ids[0] if outbound.agent_ids else "agent_outbound",
+        inbound_number=inbound.numbers[0] if inbound.numbers else "+14155550100",
+        outbound_number=outbound.numbers[0] if outbound.numbers else "+14155550101",
+    )
+    # Fresh call ids per run: a second demo shows new calls updating the same contacts.
+    return [dataclasses.replace(s, call_id=call_id_for(f"{s.seed}-{run}")) for s in scenarios]
+
+
+def _wait_settled(runtime: Runtime, workspace: str, call_ids: list[str], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        calls = [runtime.services.calls.get(workspace, "retell", c) for c in call_ids]
+        if all(c is not None and c.status in SETTLED for c in calls):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _report(console: Console, runtime: Runtime, workspace: str, call_ids: list[str]) -> None:
+    table = Table(title=f"What each call became (workspace {workspace})", show_lines=True)
+    for column in ("call", "audience / outcome", "HubSpot contact", "HubSpot call", "Slack"):
+        table.add_column(column, overflow="fold")
+    for call_id in call_ids:
+        call = runtime.services.calls.get(workspace, "retell", call_id)
+        if call is None:
+            continue
+        done = {
+            a.kind: a
+            for a in runtime.services.ledger.for_call(workspace, "retell", call_id)
+            if a.status.value == "succeeded"
+        }
+
+        def cell(kind: str, done: dict[str, AttemptView] = done) -> str:
+            attempt = done.get(kind)
+            if attempt is None:
+                return "[yellow]not written[/]"
+            ids = attempt.vendor_ids
+            return f"[bold]{ids.get('id')}[/]\n{ids.get('url')}"
+
+        flags = "".join(f"\n[yellow]⚑ {f}[/]" for f in call.flags)
+        table.add_row(
+            f"{call_id}\n{call.caller_number or 'unknown'} ({call.direction})\n"
+            f"status: [green]{call.status.value}[/]",
+            f"{call.audience}\n{call.disposition}{flags}",
+            cell("upsert_contact"),
+            cell("log_call"),
+            cell("notify_owner"),
+        )
+    console.print(table)
+
+
+def _emulator_totals(base_url: str) -> str:
+    with httpx.Client(base_url=f"{base_url}/sandbox", timeout=10) as client:
+        auth = {"authorization": "Bearer sandbox"}
+        contacts = client.get("/hubspot/crm/v3/objects/contacts?limit=100", headers=auth).json()
+        calls = client.get("/hubspot/crm/v3/objects/calls?limit=100", headers=auth).json()
+    return (
+        f"HubSpot emulator holds {len(contacts.get('results', []))} contacts and "
+        f"{len(calls.get('results', []))} calls (first page)."
+    )
+
+
+def demo(
+    data_dir: DataDir = None,
+    config: ConfigDir = None,
+    port: Annotated[int, typer.Option(envvar="CALLSTATE_PORT", help="Port on 127.0.0.1.")] = 8787,
+    workspace: Annotated[str, typer.Option(help="Workspace whose calls are simulated.")] = "acme",
+    once: Annotated[bool, typer.Option("--once", help="Exit after printing.")] = False,
+) -> None:
+    """Run the service on the sandbox, play simulated Retell calls, show what they became."""
+    settings = settings_from(data_dir, config, sandbox=True, port=port)
+    configure_logging("warning")
+    console = Console()
+    runtime = build_runtime(settings, os.environ)
+    if workspace not in runtime.services.workspaces:
+        raise ConfigError(
+            f"{settings.config_dir or 'bundled examples'}: no workspace {workspace!r}"
+        )
+    server, thread = _start_server(runtime)
+    console.print(f"[bold]callstate[/] serving on {runtime.base_url} (data in {settings.data_dir})")
+    scenarios = _scenarios(runtime, workspace, datetime.now(UTC))
+    events = [event for s in scenarios for event in build_events(s)]
+    # Retell really does deliver some events twice within a second (research/voice.md §1.7).
+    deliveries = plan_deliveries(events, duplicate={"call_analyzed": 2})
+    api_key = runtime.services.workspaces[workspace].retell.api_key.get_secret_value()
+    url = f"{runtime.base_url}/webhooks/retell/{workspace}"
+    report = Simulator(url, api_key).deliver(deliveries)
+    statuses = sorted({a.status_code for a in report.attempts if a.status_code is not None})
+    console.print(
+        f"Played {len(scenarios)} calls as {len(report.attempts)} signed webhook deliveries "
+        f"(each call_analyzed twice) → HTTP {statuses}"
+    )
+    call_ids = [s.call_id for s in scenarios]
+    if not _wait_settled(runtime, workspace, call_ids, timeout=120):
+        console.print("[yellow]some calls have not settled yet; showing what exists[/]")
+    _report(console, runtime, workspace, call_ids)
+    console.print(_emulator_totals(runtime.base_url))
+    console.print(
+        f"Look around: {runtime.base_url}/api/calls · "
+        f"{runtime.base_url}/sandbox/slack/api/conversations.history?channel=<id from the table>"
+    )
+    try:
+        if once:
+            return
+        console.print("Serving until Ctrl-C.")
+        while thread.is_alive():
+            thread.join(0.5)
+    except KeyboardInterrupt:
+        console.print("stopping")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

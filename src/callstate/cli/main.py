@@ -1,0 +1,26 @@
+"""`callstate` entry point."""
+
+from __future__ import annotations
+
+import typer
+
+from callstate.cli.demo import demo
+from callstate.cli.serve import serve
+from callstate.config.load import ConfigError
+
+app = typer.Typer(
+    name="callstate",
+    help="The revenue-operations layer underneath AI voice agents.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command()(serve)
+app.command()(demo)
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        typer.secho(f"configuration error:\n{exc}", err=True, fg=typer.colors.RED)
+        raise SystemExit(2) from exc

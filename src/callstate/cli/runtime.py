@@ -1,0 +1,106 @@
+"""Build a whole callstate process from settings: storage, workspaces, connectors, executor, app.
+
+This is where process-wide things are created, once, and passed down; nothing below reads the
+environment or holds module-level clients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+
+from callstate.config.load import load_workspaces
+from callstate.config.model import Workspace
+from callstate.config.settings import Settings
+from callstate.connectors.registry import build_connectors
+from callstate.execution.runtime import Executor, ExecutorSettings
+from callstate.execution.services import Services
+from callstate.sandbox.app import create_sandbox_app
+from callstate.storage.db import make_engine, migrate
+from callstate.web.app import create_app
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    services: Services
+    executor: Executor
+    app: FastAPI
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.settings.host}:{self.settings.port}"
+
+
+def sandbox_base_urls(settings: Settings) -> dict[str, str]:
+    root = f"http://127.0.0.1:{settings.port}/sandbox"
+    return {"hubspot": f"{root}/hubspot", "slack": f"{root}/slack/api/"}
+
+
+def sandbox_seeds(workspaces: Mapping[str, Workspace]) -> dict[str, Any]:
+    """What the emulated vendor accounts hold before the first call, as after `crm apply`."""
+    contact_keys = sorted({w.crm.contact_key_property for w in workspaces.values()})
+    call_keys = sorted({w.crm.call_key_property for w in workspaces.values()})
+    channels = sorted(
+        {a.notify_channel.lstrip("#") for w in workspaces.values() for a in w.audiences}
+    )
+    return {
+        "hubspot_properties": {
+            "contacts": [
+                {
+                    "name": name,
+                    "label": "E.164 phone (callstate)",
+                    "type": "string",
+                    "fieldType": "text",
+                    "groupName": "contactinformation",
+                    "hasUniqueValue": True,
+                }
+                for name in contact_keys
+            ],
+            "calls": [
+                {
+                    "name": name,
+                    "label": "callstate effect key",
+                    "type": "string",
+                    "fieldType": "text",
+                    "groupName": "callinformation",
+                    "hasUniqueValue": False,
+                }
+                for name in call_keys
+            ],
+        },
+        "slack_channels": channels,
+    }
+
+
+def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    workspaces = load_workspaces(settings.config_dir, env, sandbox=settings.sandbox)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    base_urls = sandbox_base_urls(settings) if settings.sandbox else None
+    connectors = {w.id: build_connectors(w, base_urls) for w in workspaces.values()}
+    services = Services(engine=engine, workspaces=workspaces, connectors=connectors)
+    executor = Executor(
+        ExecutorSettings(
+            system_database_url=settings.dbos_database_url,
+            worker_concurrency=settings.worker_concurrency,
+        ),
+        services,
+    )
+    mounts = {}
+    if settings.sandbox:
+        mounts["/sandbox"] = create_sandbox_app(
+            settings.data_dir / "sandbox", **sandbox_seeds(workspaces)
+        )
+    app = create_app(
+        services,
+        on_start=executor.start,
+        on_stop=executor.stop,
+        on_recorded=executor.wake,
+        mounts=mounts,
+    )
+    return Runtime(settings=settings, services=services, executor=executor, app=app)

@@ -1,0 +1,32 @@
+"""Kind → factory: the only place connectors are built. Nothing is loaded by name at runtime.
+
+Each workspace gets its own clients built from its own credentials, so one client's call can
+never travel on another client's token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from callstate.config.model import Workspace
+from callstate.connectors.hubspot.crm import HubSpotCrm
+from callstate.connectors.ports import Chat, Crm
+from callstate.connectors.slack.chat import SlackChat
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceConnectors:
+    crm: Crm
+    chat: Chat
+
+
+def build_connectors(
+    workspace: Workspace, base_urls: Mapping[str, str] | None = None
+) -> WorkspaceConnectors:
+    """`base_urls` (vendor → URL) points connectors at the sandbox emulators."""
+    urls = base_urls or {}
+    return WorkspaceConnectors(
+        crm=HubSpotCrm(workspace.crm, base_url=urls.get(workspace.crm.kind)),
+        chat=SlackChat(workspace.chat, base_url=urls.get(workspace.chat.kind)),
+    )

@@ -1,0 +1,70 @@
+"""Hands recorded events to the durable executor.
+
+The webhook only inserts a row (fast ack); this loop turns undispatched rows into DBOS workflows
+whose ids derive from the event key, so enqueueing one twice (a crash between enqueue and
+marking, or two dispatchers on one database) still runs it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from callstate.domain.ids import workflow_id
+from callstate.execution.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        services: Services,
+        enqueue: Callable[[str, str], None],
+        *,
+        batch: int = 200,
+        idle_poll_seconds: float = 0.5,
+    ) -> None:
+        self._services = services
+        self._enqueue = enqueue
+        self._batch = batch
+        self._idle_poll = idle_poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> int:
+        """Dispatch one batch; returns how many events it handed over."""
+        pending = self._services.inbox.undispatched(self._batch)
+        for item in pending:
+            self._enqueue(workflow_id(item.event_key), item.event_key)
+        self._services.inbox.mark_dispatched([p.id for p in pending], self._services.clock())
+        return len(pending)
+
+    def wake(self) -> None:
+        """Called by an in-process webhook after it recorded an event: dispatch without waiting."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="callstate-dispatcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                handed = self.run_once()
+            except SQLAlchemyError:
+                log.warning("dispatcher: database unavailable; retrying", exc_info=True)
+                handed = 0
+            if handed < self._batch:
+                self._wake.wait(self._idle_poll)
+                self._wake.clear()

@@ -1,0 +1,77 @@
+"""Starting and stopping the durable executor in a process: DBOS, the queue, the dispatcher.
+
+DBOS is a process-wide singleton; this module is the only place that launches or destroys it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from dbos import DBOS, DBOSConfig, SetWorkflowID
+
+from callstate import __version__
+from callstate.execution.dispatcher import Dispatcher
+from callstate.execution.services import Services
+from callstate.execution.workflow import CallEventProcessor
+
+QUEUE = "callstate-events"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorSettings:
+    system_database_url: str
+    worker_concurrency: int = 16
+    queue_poll_seconds: float = 0.05
+    dispatch_batch: int = 200
+    dispatch_idle_poll_seconds: float = 0.5
+    executor_id: str = "local"
+
+
+class Executor:
+    def __init__(self, settings: ExecutorSettings, services: Services) -> None:
+        self._settings = settings
+        self._services = services
+        self._dispatcher: Dispatcher | None = None
+
+    def start(self) -> None:
+        config: DBOSConfig = {
+            "name": "callstate",
+            "system_database_url": self._settings.system_database_url,
+            # Pinned: DBOS recovers only workflows of the running version, and by default the
+            # version is a hash of the source (research/reliability.md §1.6, fact 7).
+            "application_version": __version__,
+            "executor_id": self._settings.executor_id,
+            "log_level": "WARNING",
+        }
+        DBOS(config=config)
+        processor = CallEventProcessor(self._services)
+        DBOS.launch()
+        queue = DBOS.register_queue(
+            QUEUE,
+            worker_concurrency=self._settings.worker_concurrency,
+            polling_interval_sec=self._settings.queue_poll_seconds,
+        )
+
+        def enqueue(workflow_id: str, event_key: str) -> None:
+            with SetWorkflowID(workflow_id):
+                queue.enqueue(processor.process, event_key)
+
+        self._dispatcher = Dispatcher(
+            self._services,
+            enqueue,
+            batch=self._settings.dispatch_batch,
+            idle_poll_seconds=self._settings.dispatch_idle_poll_seconds,
+        )
+        self._dispatcher.start()
+
+    def wake(self) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.wake()
+
+    def stop(self) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.stop()
+            self._dispatcher = None
+        DBOS.destroy(destroy_registry=False)

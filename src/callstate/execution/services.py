@@ -1,0 +1,54 @@
+"""What a workflow needs, passed in explicitly: repositories, workspaces, their connectors, time."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from callstate.config.model import Workspace
+from callstate.connectors.registry import WorkspaceConnectors
+from callstate.storage.attempts import EffectLedger
+from callstate.storage.calls import Calls
+from callstate.storage.events import EventInbox
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Backoff between attempts at one effect; Retry-After wins when it asks for longer."""
+
+    max_attempts: int = 6
+    base_seconds: float = 1.0
+    cap_seconds: float = 60.0
+
+    def delay(self, attempt: int, key: str) -> float:
+        raw = min(self.cap_seconds, self.base_seconds * 2.0 ** (attempt - 1))
+        # Deterministic jitter (±20%) so a replayed workflow sleeps the same and retries of
+        # different effects do not march in step.
+        spread = (hash_fraction(f"{key}:{attempt}") - 0.5) * 0.4
+        return raw * (1 + spread)
+
+
+def hash_fraction(text: str) -> float:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
+@dataclass
+class Services:
+    engine: Engine
+    workspaces: dict[str, Workspace]
+    connectors: dict[str, WorkspaceConnectors]
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    clock: Callable[[], datetime] = utc_now
+
+    def __post_init__(self) -> None:
+        self.inbox = EventInbox(self.engine)
+        self.calls = Calls(self.engine)
+        self.ledger = EffectLedger(self.engine)

@@ -1,0 +1,132 @@
+"""The body of every effect step: ledger first, then the vendor, then the ledger again.
+
+A step may run more than once (DBOS steps are at-least-once, research/reliability.md §1.6): the
+ledger tells a later attempt that an earlier one may already have reached the vendor, and the
+connector then recovers the earlier result instead of repeating the write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from callstate.connectors.errors import ConnectorError, RateLimited, Transient
+from callstate.connectors.ports import Links, ObjectRef
+from callstate.connectors.registry import WorkspaceConnectors
+from callstate.domain.effects import (
+    Effect,
+    EffectOutcome,
+    EffectResult,
+    LogCall,
+    NotifyOwner,
+    UpsertContact,
+)
+from callstate.execution.faults import fault_point
+from callstate.execution.services import Services
+from callstate.storage.attempts import AttemptContext, AttemptStatus
+
+
+def summary_of(effect: Effect) -> dict[str, Any]:
+    """What the attempt asked for, for the timeline: no transcript, no summary text."""
+    match effect:
+        case UpsertContact():
+            return {
+                "phone": effect.phone,
+                "has_name": bool(effect.name),
+                "has_email": bool(effect.email),
+            }
+        case LogCall():
+            return {
+                "call": effect.external_call_id,
+                "disposition": effect.disposition.value,
+                "duration_ms": effect.duration_ms,
+                "transcript_chars": len(effect.transcript or ""),
+            }
+        case NotifyOwner():
+            return {"channel": effect.channel, "disposition": effect.disposition.value}
+
+
+def _ref(results: Mapping[str, EffectResult], key: str | None) -> ObjectRef | None:
+    result = results.get(key) if key else None
+    if result is None or result.outcome is not EffectOutcome.SUCCEEDED or result.object_id is None:
+        return None
+    return ObjectRef(result.vendor or "", result.object_id, result.url)
+
+
+def _call_vendor(
+    effect: Effect,
+    connectors: WorkspaceConnectors,
+    results: Mapping[str, EffectResult],
+    recover: bool,
+) -> ObjectRef:
+    match effect:
+        case UpsertContact():
+            return connectors.crm.upsert_contact(effect)
+        case LogCall():
+            contact = _ref(results, effect.contact)
+            assert contact is not None, "the executor only runs LogCall after its contact"
+            return connectors.crm.log_call(effect, contact, recover=recover)
+        case NotifyOwner():
+            links = Links(
+                contact=_ref(results, effect.contact), call_log=_ref(results, effect.call_log)
+            )
+            return connectors.chat.notify(effect, links, recover=recover)
+
+
+def run_effect(
+    services: Services,
+    context: AttemptContext,
+    effect: Effect,
+    results: Mapping[str, EffectResult],
+    *,
+    kill_switch: Callable[[str, str], None] = fault_point,
+) -> EffectResult:
+    """One attempt at one effect. Raises the connector's error after recording it."""
+    done = services.ledger.succeeded(effect.key)
+    if done is not None:
+        # Already applied by an earlier workflow (a replay or a later event of the same call).
+        return EffectResult(
+            key=effect.key,
+            kind=effect.kind,
+            outcome=EffectOutcome.SUCCEEDED,
+            vendor=done.vendor,
+            object_id=done.vendor_ids.get("id"),
+            url=done.vendor_ids.get("url"),
+            detail="already applied",
+        )
+    attempt_id, number = services.ledger.start(
+        context, effect.kind, effect.key, summary_of(effect), services.clock()
+    )
+    recover = number > 1 and services.ledger.may_have_applied(effect.key, number)
+    connectors = services.connectors[context.workspace]
+    try:
+        ref = _call_vendor(effect, connectors, results, recover)
+    except ConnectorError as exc:
+        status = (
+            AttemptStatus.RATE_LIMITED
+            if isinstance(exc, RateLimited)
+            else AttemptStatus.TRANSIENT_ERROR
+            if isinstance(exc, Transient)
+            else AttemptStatus.PERMANENT_ERROR
+        )
+        services.ledger.finish(
+            attempt_id, status, services.clock(), vendor=exc.vendor, error=str(exc)
+        )
+        raise
+    kill_switch("after_effect", effect.kind)
+    services.ledger.finish(
+        attempt_id,
+        AttemptStatus.SUCCEEDED,
+        services.clock(),
+        vendor=ref.vendor,
+        vendor_ids={"id": ref.object_id, "url": ref.url},
+    )
+    return EffectResult(
+        key=effect.key,
+        kind=effect.kind,
+        outcome=EffectOutcome.SUCCEEDED,
+        vendor=ref.vendor,
+        object_id=ref.object_id,
+        url=ref.url,
+        detail="recovered an earlier attempt's result" if recover else None,
+    )

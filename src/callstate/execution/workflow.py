@@ -1,0 +1,154 @@
+"""The DBOS workflow that processes one call event: plan, then each effect as a step.
+
+Step and workflow names are part of DBOS's durable record (a renamed step breaks recovery of
+in-flight workflows), so they are spelled out here and treated like a schema.
+Retries live in the workflow, not in DBOS's step retry: a rate-limited vendor's `Retry-After`
+becomes a durable `DBOS.sleep`, and every attempt is a recorded step with the same effect key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dbos import DBOS, DBOSConfiguredInstance
+from sqlalchemy.exc import OperationalError
+
+from callstate.config.model import Workspace
+from callstate.connectors.errors import ConnectorError, RateLimited, Transient
+from callstate.domain.call import CallEvent, CallEventType, CallStatus
+from callstate.domain.effects import (
+    Effect,
+    EffectOutcome,
+    EffectResult,
+    LogCall,
+    NotifyOwner,
+    Plan,
+    UpsertContact,
+)
+from callstate.domain.ids import workflow_id
+from callstate.execution.services import Services
+from callstate.execution.steps import run_effect
+from callstate.policy.routing import route
+from callstate.storage.attempts import AttemptContext
+from callstate.transition import plan, routing_flags
+
+_Step = Callable[[AttemptContext, Effect, dict[str, EffectResult]], EffectResult]
+
+
+@DBOS.dbos_class("callstate.CallEventProcessor")
+class CallEventProcessor(DBOSConfiguredInstance):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        super().__init__("callstate")
+
+    @DBOS.workflow(name="callstate.process_event")
+    def process(self, event_key: str) -> str:
+        planned = self.plan_event(event_key)
+        if planned is None:
+            return "missing"
+        event, the_plan = planned
+        context = AttemptContext(
+            event.workspace, event.runtime.value, event.external_call_id, workflow_id(event_key)
+        )
+        results: dict[str, EffectResult] = {}
+        for effect in the_plan.effects:
+            results[effect.key] = self._execute(context, effect, results)
+        if event.type is CallEventType.ANALYZED:
+            failed = any(r.outcome is not EffectOutcome.SUCCEEDED for r in results.values())
+            self.finish_call(event, CallStatus.DEAD_LETTERED if failed else CallStatus.SETTLED)
+        return ", ".join(f"{r.kind}={r.outcome.value}" for r in results.values()) or "no effects"
+
+    def _execute(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        unmet = [k for k in effect.needs if results.get(k) is None or not _ok(results[k])]
+        if unmet:
+            return EffectResult(
+                key=effect.key,
+                kind=effect.kind,
+                outcome=EffectOutcome.SKIPPED,
+                detail=f"skipped: {', '.join(unmet)} did not succeed",
+            )
+        policy = self.services.retry
+        for attempt in range(1, policy.max_attempts + 1):
+            try:
+                return self._step_for(effect)(context, effect, results)
+            except RateLimited as exc:
+                error: Exception = exc
+                delay = max(exc.retry_after, policy.delay(attempt, effect.key))
+            except (Transient, OperationalError) as exc:
+                error = exc
+                delay = policy.delay(attempt, effect.key)
+            except ConnectorError as exc:  # permanent: retrying repeats the refusal
+                return _failed(effect, exc)
+            if attempt == policy.max_attempts:
+                return _failed(effect, error)
+            DBOS.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _step_for(self, effect: Effect) -> _Step:
+        match effect:
+            case UpsertContact():
+                return self.upsert_contact
+            case LogCall():
+                return self.log_call
+            case NotifyOwner():
+                return self.notify_owner
+
+    @DBOS.step(name="callstate.plan")
+    def plan_event(self, event_key: str) -> tuple[CallEvent, Plan] | None:
+        services = self.services
+        event = services.inbox.get(event_key)
+        if event is None:
+            return None
+        workspace: Workspace = services.workspaces[event.workspace]
+        match = route(workspace, event)
+        history = [
+            e
+            for e in services.inbox.for_call(
+                event.workspace, event.runtime.value, event.external_call_id
+            )
+            if e.type is not event.type
+        ]
+        services.calls.observe(
+            event, match.audience.id, routing_flags(event, match.audience), services.clock()
+        )
+        return event, plan(event, history, match.audience)
+
+    @DBOS.step(name="callstate.effect.upsert_contact")
+    def upsert_contact(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
+    @DBOS.step(name="callstate.effect.log_call")
+    def log_call(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
+    @DBOS.step(name="callstate.effect.notify_owner")
+    def notify_owner(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
+    @DBOS.step(name="callstate.finish_call")
+    def finish_call(self, event: CallEvent, status: CallStatus) -> None:
+        self.services.calls.finish(
+            event.workspace,
+            event.runtime.value,
+            event.external_call_id,
+            status,
+            self.services.clock(),
+        )
+
+
+def _ok(result: EffectResult) -> bool:
+    return result.outcome is EffectOutcome.SUCCEEDED
+
+
+def _failed(effect: Effect, error: Exception) -> EffectResult:
+    return EffectResult(
+        key=effect.key, kind=effect.kind, outcome=EffectOutcome.FAILED, detail=str(error)[:500]
+    )

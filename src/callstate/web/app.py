@@ -1,0 +1,51 @@
+"""`create_app`: the one HTTP composition root. Everything it serves is passed in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp
+
+from callstate import __version__
+from callstate.execution.services import Services
+from callstate.web.api import api_router
+from callstate.web.webhooks import retell_router
+
+
+def create_app(
+    services: Services,
+    *,
+    on_start: Callable[[], None] = lambda: None,
+    on_stop: Callable[[], None] = lambda: None,
+    on_recorded: Callable[[], None] = lambda: None,
+    mounts: Mapping[str, ASGIApp] | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        on_start()
+        try:
+            yield
+        finally:
+            on_stop()
+
+    app = FastAPI(title="callstate", version=__version__, lifespan=lifespan)
+    app.include_router(retell_router(services, on_recorded))
+    app.include_router(api_router(services))
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        try:
+            with services.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return JSONResponse({"status": "database unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    for path, mounted in (mounts or {}).items():
+        app.mount(path, mounted)
+    return app

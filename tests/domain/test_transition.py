@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from callstate.domain.call import CallEventType, Direction, Disposition
+from callstate.domain.effects import LogCall, NotifyOwner, UpsertContact
+from callstate.transition import plan
+from tests.domain.builders import audience, call_event
+
+
+def kinds(effects: tuple[object, ...]) -> list[str]:
+    return [type(e).__name__ for e in effects]
+
+
+@pytest.mark.parametrize("event_type", [CallEventType.STARTED, CallEventType.ENDED])
+def test_events_before_analysis_plan_nothing(event_type: CallEventType) -> None:
+    result = plan(call_event(type=event_type, analysis=None), [], audience())
+    assert result.effects == ()
+    assert result.event_key == f"acme:retell:call_0001:{event_type.value}"
+
+
+def test_analyzed_call_upserts_contact_logs_call_and_notifies() -> None:
+    result = plan(call_event(), [], audience())
+    assert kinds(result.effects) == ["UpsertContact", "LogCall", "NotifyOwner"]
+    upsert, log, notify = result.effects
+    assert isinstance(upsert, UpsertContact)
+    assert isinstance(log, LogCall)
+    assert isinstance(notify, NotifyOwner)
+    assert (upsert.phone, upsert.name, upsert.email) == (
+        "+14155550142",
+        "Dana Whitfield",
+        "dana@example.com",
+    )
+    assert log.needs == (upsert.key,) and log.contact == upsert.key
+    assert log.summary == "Wants a quote." and log.duration_ms == 180_000
+    assert notify.channel == "acme-sales" and notify.needs == ()
+    assert (notify.contact, notify.call_log) == (upsert.key, log.key)
+    assert notify.flags == ()
+
+
+def test_outbound_call_keys_the_contact_on_the_number_we_dialled() -> None:
+    event = call_event(
+        direction=Direction.OUTBOUND, from_number="+14155550101", to_number="+14155550177"
+    )
+    upsert = plan(event, [], audience(numbers=("+14155550101",))).effects[0]
+    assert isinstance(upsert, UpsertContact) and upsert.phone == "+14155550177"
+
+
+def test_call_without_caller_number_only_notifies() -> None:
+    result = plan(call_event(from_number=None), [], audience())
+    assert kinds(result.effects) == ["NotifyOwner"]
+    assert result.notes
+
+
+def test_unconfigured_agent_is_flagged_not_dropped() -> None:
+    event = call_event(agent_id="agent_unknown", to_number="+14155550109")
+    notify = plan(event, [], audience()).effects[-1]
+    assert isinstance(notify, NotifyOwner)
+    assert notify.flags and "agent_unknown" in notify.flags[0]
+
+
+def test_known_number_with_unknown_agent_is_not_flagged() -> None:
+    notify = plan(call_event(agent_id="agent_new"), [], audience()).effects[-1]
+    assert isinstance(notify, NotifyOwner) and notify.flags == ()
+
+
+def test_identity_falls_back_on_earlier_events_of_the_call() -> None:
+    earlier = call_event(type=CallEventType.ENDED, analysis=None)
+    event = call_event(caller_name=None, caller_email=None)
+    upsert = plan(event, [earlier], audience()).effects[0]
+    assert isinstance(upsert, UpsertContact)
+    assert (upsert.name, upsert.email) == ("Dana Whitfield", "dana@example.com")
+
+
+def test_voicemail_is_logged_as_voicemail() -> None:
+    event = call_event(disposition=Disposition.VOICEMAIL, end_reason="voicemail_reached")
+    log = plan(event, [], audience()).effects[1]
+    assert isinstance(log, LogCall) and log.disposition is Disposition.VOICEMAIL
+    assert "voicemail" in log.title
+
+
+events = st.builds(
+    call_event,
+    type=st.sampled_from(list(CallEventType)),
+    external_call_id=st.text("abcdef0123456789", min_size=4, max_size=32),
+    agent_id=st.sampled_from(["agent_acme_inbound", "agent_other"]),
+    direction=st.sampled_from(list(Direction)),
+    from_number=st.sampled_from([None, "+14155550142", "+12125550199"]),
+    disposition=st.sampled_from(list(Disposition)),
+    caller_name=st.one_of(st.none(), st.text(min_size=1, max_size=30)),
+    duration_ms=st.one_of(st.none(), st.integers(0, 10_000_000)),
+)
+
+
+@given(event=events)
+def test_plan_is_deterministic(event: object) -> None:
+    assert isinstance(event, type(call_event()))
+    first = plan(event, [], audience())
+    second = plan(event.model_copy(), [], audience())
+    assert first == second
+    assert [e.key for e in first.effects] == [e.key for e in second.effects]
+
+
+@given(event=events)
+def test_keys_are_unique_and_name_the_call(event: object) -> None:
+    assert isinstance(event, type(call_event()))
+    keys = [e.key for e in plan(event, [], audience()).effects]
+    assert len(keys) == len(set(keys))
+    assert all(event.external_call_id in k and k.startswith("acme:retell:") for k in keys)

@@ -46,7 +46,8 @@ class EventInbox:
             },
         )
         with self._engine.begin() as connection:
-            return bool(connection.execute(statement).rowcount == 1)
+            # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT inserts.
+            return connection.execute(statement.returning(CallEventRow.id)).first() is not None
 
     def undispatched(self, limit: int) -> list[PendingEvent]:
         query = (

@@ -1,0 +1,44 @@
+"""Retell call simulator: realistic phone calls played as signed Retell webhooks.
+
+A stand-alone vendor fake. It imports nothing of callstate outside `callstate.sandbox` and not
+the retell SDK (the SDK is the oracle in its tests). Pipeline:
+`CallScenario` -> `build_events` -> `plan_deliveries` -> `Simulator.deliver`.
+"""
+
+from callstate.sandbox.retell.calls import (
+    CALLER_EMAIL_KEY,
+    CALLER_NAME_KEY,
+    CallScenario,
+    agent_id_for,
+    build_events,
+    call_id_for,
+)
+from callstate.sandbox.retell.delivery import (
+    SIGNATURE_HEADER,
+    Delivery,
+    encode,
+    plan_deliveries,
+    sign,
+)
+from callstate.sandbox.retell.demo import UNCONFIGURED_AGENT_ID, demo_scenarios
+from callstate.sandbox.retell.simulator import Attempt, Report, Simulator, wall_clock_ms
+
+__all__ = [
+    "CALLER_EMAIL_KEY",
+    "CALLER_NAME_KEY",
+    "SIGNATURE_HEADER",
+    "UNCONFIGURED_AGENT_ID",
+    "Attempt",
+    "CallScenario",
+    "Delivery",
+    "Report",
+    "Simulator",
+    "agent_id_for",
+    "build_events",
+    "call_id_for",
+    "demo_scenarios",
+    "encode",
+    "plan_deliveries",
+    "sign",
+    "wall_clock_ms",
+]

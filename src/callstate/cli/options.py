@@ -44,4 +44,5 @@ def settings_from(
         port=port if port is not None else base.port,
         worker_concurrency=base.worker_concurrency,
         log_level=base.log_level,
+        executor_id=base.executor_id,
     )

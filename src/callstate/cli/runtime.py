@@ -88,6 +88,7 @@ def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         ExecutorSettings(
             system_database_url=settings.dbos_database_url,
             worker_concurrency=settings.worker_concurrency,
+            executor_id=settings.executor_id,
         ),
         services,
     )

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,11 +28,12 @@ def create_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        on_start()
+        # Off the event loop: DBOS refuses its synchronous launch API inside a running loop.
+        await run_in_threadpool(on_start)
         try:
             yield
         finally:
-            on_stop()
+            await run_in_threadpool(on_stop)
 
     app = FastAPI(title="callstate", version=__version__, lifespan=lifespan)
     app.include_router(retell_router(services, on_recorded))

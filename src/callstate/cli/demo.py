@@ -14,6 +14,7 @@ import httpx
 import typer
 import uvicorn
 from rich.console import Console
+from rich.panel import Panel
 from rich.table import Table
 
 from callstate.cli.options import ConfigDir, DataDir, settings_from
@@ -25,7 +26,6 @@ from callstate.sandbox.retell.calls import CallScenario, build_events, call_id_f
 from callstate.sandbox.retell.delivery import plan_deliveries
 from callstate.sandbox.retell.demo import demo_scenarios
 from callstate.sandbox.retell.simulator import Simulator
-from callstate.storage.attempts import AttemptView
 
 SETTLED = {CallStatus.SETTLED, CallStatus.DEAD_LETTERED}
 
@@ -81,36 +81,36 @@ def _wait_settled(runtime: Runtime, workspace: str, call_ids: list[str], timeout
 
 
 def _report(console: Console, runtime: Runtime, workspace: str, call_ids: list[str]) -> None:
-    table = Table(title=f"What each call became (workspace {workspace})", show_lines=True)
-    for column in ("call", "audience / outcome", "HubSpot contact", "HubSpot call", "Slack"):
-        table.add_column(column, overflow="fold")
+    labels = {
+        "upsert_contact": "HubSpot contact",
+        "log_call": "HubSpot call",
+        "notify_owner": "Slack message",
+    }
     for call_id in call_ids:
         call = runtime.services.calls.get(workspace, "retell", call_id)
         if call is None:
+            console.print(f"[yellow]{call_id}: not recorded[/]")
             continue
-        done = {
-            a.kind: a
-            for a in runtime.services.ledger.for_call(workspace, "retell", call_id)
-            if a.status.value == "succeeded"
-        }
-
-        def cell(kind: str, done: dict[str, AttemptView] = done) -> str:
-            attempt = done.get(kind)
-            if attempt is None:
-                return "[yellow]not written[/]"
-            ids = attempt.vendor_ids
-            return f"[bold]{ids.get('id')}[/]\n{ids.get('url')}"
-
-        flags = "".join(f"\n[yellow]⚑ {f}[/]" for f in call.flags)
-        table.add_row(
-            f"{call_id}\n{call.caller_number or 'unknown'} ({call.direction})\n"
-            f"status: [green]{call.status.value}[/]",
-            f"{call.audience}\n{call.disposition}{flags}",
-            cell("upsert_contact"),
-            cell("log_call"),
-            cell("notify_owner"),
-        )
-    console.print(table)
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        grid.add_row("caller", f"{call.caller_number or 'unknown'} ({call.direction})")
+        grid.add_row("audience", call.audience)
+        grid.add_row("outcome", f"{call.disposition} · {call.status.value}")
+        for flag in call.flags:
+            grid.add_row("flag", f"[yellow]{flag}[/]")
+        attempts = runtime.services.ledger.for_call(workspace, "retell", call_id)
+        for kind, label in labels.items():
+            done = next(
+                (a for a in attempts if a.kind == kind and a.status.value == "succeeded"), None
+            )
+            if done is None:
+                failed = [a.error for a in attempts if a.kind == kind and a.error]
+                grid.add_row(label, f"[red]not written[/] {failed[-1] if failed else ''}")
+            else:
+                grid.add_row(label, f"{done.vendor_ids.get('id')}  {done.vendor_ids.get('url')}")
+        style = "green" if call.status is CallStatus.SETTLED else "red"
+        console.print(Panel(grid, title=f"call {call_id}", title_align="left", border_style=style))
 
 
 def _emulator_totals(base_url: str) -> str:

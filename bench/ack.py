@@ -168,7 +168,8 @@ def main() -> None:
         try:
             print(f"store={args.store} seconds={args.seconds}")
             print(
-                f"{'conc':>5} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+                f"{'conc':>5} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+                f"{'errors':>7}"
             )
             for concurrency in (int(c) for c in args.concurrency.split(",")):
                 r = asyncio.run(ack_run(url, concurrency, args.seconds, f"ack{concurrency}"))

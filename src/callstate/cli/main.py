@@ -6,6 +6,7 @@ import typer
 
 from callstate.cli.demo import demo
 from callstate.cli.serve import serve
+from callstate.cli.worker import worker
 from callstate.config.load import ConfigError
 
 app = typer.Typer(
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.command()(serve)
 app.command()(demo)
+app.command()(worker)
 
 
 def main() -> None:

@@ -76,7 +76,8 @@ def sandbox_seeds(workspaces: Mapping[str, Workspace]) -> dict[str, Any]:
     }
 
 
-def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
+def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = True) -> Runtime:
+    """`worker=False` serves webhooks only; a separate `callstate worker` runs the workflows."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     workspaces = load_workspaces(settings.config_dir, env, sandbox=settings.sandbox)
     engine = make_engine(settings.database_url)
@@ -97,11 +98,14 @@ def build_runtime(settings: Settings, env: Mapping[str, str]) -> Runtime:
         mounts["/sandbox"] = create_sandbox_app(
             settings.data_dir / "sandbox", **sandbox_seeds(workspaces)
         )
-    app = create_app(
-        services,
-        on_start=executor.start,
-        on_stop=executor.stop,
-        on_recorded=executor.wake,
-        mounts=mounts,
-    )
+    if worker:
+        app = create_app(
+            services,
+            on_start=executor.start,
+            on_stop=executor.stop,
+            on_recorded=executor.wake,
+            mounts=mounts,
+        )
+    else:
+        app = create_app(services, mounts=mounts)
     return Runtime(settings=settings, services=services, executor=executor, app=app)

@@ -21,11 +21,19 @@ def serve(
     ] = False,
     port: Annotated[int, typer.Option(envvar="CALLSTATE_PORT", help="Port on 127.0.0.1.")] = 8000,
     host: Annotated[str, typer.Option(envvar="CALLSTATE_HOST")] = "127.0.0.1",
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run workflows in this process too (default). --no-worker serves webhooks only, "
+            "for deployments with separate `callstate worker` processes.",
+        ),
+    ] = True,
 ) -> None:
     """Serve webhooks, the JSON API and the durable worker until stopped."""
     settings = settings_from(data_dir, config, sandbox=sandbox, port=port).with_overrides(host=host)
     configure_logging(settings.log_level)
-    runtime = build_runtime(settings, os.environ)
+    runtime = build_runtime(settings, os.environ, worker=worker)
     uvicorn.run(
         runtime.app,
         host=settings.host,

@@ -9,7 +9,8 @@
 - the recorder: every other exchange as `{seq, method, path, query, headers (no
   Authorization), request_json | request_form | request_text, status, response_headers,
   response_json | response_text, fault}`; `path` is relative to the vendor mount;
-- faults, matched by method and vendor-relative path, each consumed `times` times:
+- faults, matched by method and vendor-relative path (exact, or a `*` pattern), each consumed
+  `times` times (`null`: until cleared):
   `status` answers the given status without calling the vendor app (state untouched);
   `delay` sleeps, then serves normally; `commit_then_drop` serves the request (the vendor app
   commits before returning), then sends the headers and half of the body and aborts the
@@ -21,6 +22,7 @@ Working at the ASGI level (not FastAPI middleware) is what lets a fault cut a re
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import json
 import threading
 from collections import deque
@@ -56,13 +58,17 @@ class FaultSpec(BaseModel):
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():
             return False
-        return self.path is None or self.path.rstrip("/") == path.rstrip("/")
+        if self.path is None:
+            return True
+        if "*" in self.path:  # e.g. "/crm/v3/objects/contacts/*"
+            return fnmatch.fnmatchcase(path, self.path)
+        return self.path.rstrip("/") == path.rstrip("/")
 
 
 _FAULTS_INPUT: TypeAdapter[FaultSpec | list[FaultSpec]] = TypeAdapter(FaultSpec | list[FaultSpec])
 
 
-class ConnectionDropped(RuntimeError):
+class DeliberateDropError(RuntimeError):
     """Raised mid-response on purpose so the server aborts the connection."""
 
 
@@ -136,7 +142,9 @@ class ControlPanel:
                         if fault.times <= 1:
                             del self._faults[index]
                         else:
-                            self._faults[index] = fault.model_copy(update={"times": fault.times - 1})
+                            self._faults[index] = fault.model_copy(
+                                update={"times": fault.times - 1}
+                            )
                     return fault
         return None
 
@@ -172,7 +180,7 @@ class SandboxControl:
         if fault is not None and fault.mode == "status":
             response = self._fault_response(fault)
             await response(scope, replay, send)
-            self._finish(record, response.status_code, response.raw_headers, response.body)
+            self._finish(record, response.status_code, response.raw_headers, bytes(response.body))
             return
         if fault is not None and fault.mode == "delay":
             await asyncio.sleep(fault.seconds)
@@ -194,8 +202,16 @@ class SandboxControl:
         self._finish(record, int(start.get("status", 500)), start.get("headers", []), payload)
         if drop:
             await send(start)
-            await send({"type": "http.response.body", "body": payload[: len(payload) // 2], "more_body": True})
-            raise ConnectionDropped("sandbox fault commit_then_drop: write committed, connection dropped")
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": payload[: len(payload) // 2],
+                    "more_body": True,
+                }
+            )
+            raise DeliberateDropError(
+                "sandbox fault commit_then_drop: write committed, connection dropped"
+            )
 
     # -- internals ------------------------------------------------------------------------
 
@@ -243,7 +259,9 @@ class SandboxControl:
             "at": datetime.now(UTC).isoformat(),
             "method": scope["method"],
             "path": path,
-            "query": parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True),
+            "query": parse_qs(
+                scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+            ),
             "headers": {k: v for k, v in headers.items() if k not in _HIDDEN_HEADERS},
             "fault": None if fault is None else fault.mode,
         }
@@ -276,7 +294,9 @@ def _decode_request(body: bytes, content_type: str) -> dict[str, Any]:
         except ValueError:
             return {"request_text": text}
     if "x-www-form-urlencoded" in content_type:
-        return {"request_form": {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}}
+        return {
+            "request_form": {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}
+        }
     return {"request_text": text}
 
 

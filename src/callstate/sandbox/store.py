@@ -83,9 +83,11 @@ class Tx:
         ).fetchone()
         return int(row[0])
 
-    def wipe(self) -> None:
+    def wipe(self, *, counters: bool = False) -> None:
+        """Delete every document; counters too only when asked (ids must never be reused)."""
         self._conn.execute("DELETE FROM docs")
-        self._conn.execute("DELETE FROM counters")
+        if counters:
+            self._conn.execute("DELETE FROM counters")
 
 
 def _load(text: str) -> Doc:

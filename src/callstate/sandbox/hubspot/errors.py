@@ -109,7 +109,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         details = [
-            {"message": str(e.get("msg", "invalid")), "in": ".".join(str(p) for p in e.get("loc", ()))}
+            {
+                "message": str(e.get("msg", "invalid")),
+                "in": ".".join(str(p) for p in e.get("loc", ())),
+            }
             for e in exc.errors()
         ]
         return validation("Invalid input JSON on line 1", errors=details).response()

@@ -68,10 +68,16 @@ class RateCounter:
                 self._day_count += 1
             headers = {
                 "X-HubSpot-RateLimit-Max": str(self.limit.max_per_interval),
-                "X-HubSpot-RateLimit-Remaining": str(max(0, self.limit.max_per_interval - len(self._window))),
-                "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(self.limit.interval_seconds * 1000)),
+                "X-HubSpot-RateLimit-Remaining": str(
+                    max(0, self.limit.max_per_interval - len(self._window))
+                ),
+                "X-HubSpot-RateLimit-Interval-Milliseconds": str(
+                    int(self.limit.interval_seconds * 1000)
+                ),
                 "X-HubSpot-RateLimit-Daily": str(self.limit.daily),
-                "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, self.limit.daily - self._day_count)),
+                "X-HubSpot-RateLimit-Daily-Remaining": str(
+                    max(0, self.limit.daily - self._day_count)
+                ),
             }
         return policy, headers
 
@@ -95,7 +101,9 @@ class HubSpotGate:
             await self.app(scope, receive, send)
             return
         if not _has_bearer(scope):
-            await JSONResponse(error_body("INVALID_AUTHENTICATION", _NO_AUTH), 401)(scope, receive, send)
+            await JSONResponse(error_body("INVALID_AUTHENTICATION", _NO_AUTH), 401)(
+                scope, receive, send
+            )
             return
         if path.endswith("/search"):
             # Search is metered separately and answers without rate-limit headers.

@@ -96,14 +96,19 @@ def seed(tx: Tx, object_type: ObjectType, custom: Sequence[Mapping[str, Any]], n
 
 def create(tx: Tx, object_type: ObjectType, spec: PropertyCreate, now: float) -> Doc:
     if not _NAME.match(spec.name):
-        raise validation(f"Property name '{spec.name}' is not valid: use lower-case letters, digits, _")
+        raise validation(
+            f"Property name '{spec.name}' is not valid: use lower-case letters, digits, _"
+        )
     if tx.get(_collection(object_type), spec.name) is not None:
-        raise HubSpotError(409, "OBJECT_ALREADY_EXISTS", f"Property named '{spec.name}' already exists.")
+        raise HubSpotError(
+            409, "OBJECT_ALREADY_EXISTS", f"Property named '{spec.name}' already exists."
+        )
     if spec.type == "enumeration" and not spec.options and not spec.external_options:
         raise validation(f"Enumeration property '{spec.name}' requires options")
     if spec.has_unique_value and len(unique_properties(tx, object_type)) >= MAX_UNIQUE_PROPERTIES:
         raise validation(
-            f"Object type {object_type.type_id} already has {MAX_UNIQUE_PROPERTIES} unique properties"
+            f"Object type {object_type.type_id} already has {MAX_UNIQUE_PROPERTIES} unique "
+            "properties"
         )
     stamp = now_iso(now)
     definition: Doc = {
@@ -137,7 +142,11 @@ def normalize_values(
             continue
         if definition["modificationMetadata"].get("readOnlyValue"):
             problems.append(
-                (name, "READ_ONLY_VALUE", f'"{name}" is a read only property; its value cannot be set.')
+                (
+                    name,
+                    "READ_ONLY_VALUE",
+                    f'"{name}" is a read only property; its value cannot be set.',
+                )
             )
             continue
         if raw is None or raw == "":

@@ -112,9 +112,7 @@ class Records:
     def linked(self, t: ObjectType, object_id: str) -> list[Linked]:
         with self._store.transaction() as tx:
             rows = tx.scan(_assoc(t, object_id))
-        return [
-            Linked(_type(doc["toType"]), doc["toId"], tuple(doc["typeIds"])) for _, doc in rows
-        ]
+        return [Linked(_type(doc["toType"]), doc["toId"], tuple(doc["typeIds"])) for _, doc in rows]
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -161,7 +159,9 @@ class Records:
                     raise validation(
                         f"Unable to perform update/upsert by non-unique {t.type_id} property {prop}"
                     )
-                key = normalize_values(defs, {prop: item.id})[prop] or ""
+                key = normalize_values(defs, {prop: item.id})[prop]
+                if key is None:
+                    raise validation(f"Upsert input needs a non-empty id for {prop}")
                 keyed.append((prop, key, item))
             seen = [(prop, key) for prop, key, _ in keyed]
             duplicates = sorted({key for prop, key in seen if seen.count((prop, key)) > 1})
@@ -198,16 +198,23 @@ class Records:
             return tx.get(_objects(t), value)
         assert id_property is not None
         if id_property not in unique_properties(tx, t):
-            raise validation(f"Unable to perform get by non-unique {t.type_id} property {id_property}")
+            raise validation(
+                f"Unable to perform get by non-unique {t.type_id} property {id_property}"
+            )
         key = value.strip().lower() if id_property == "email" else value
         holder = tx.get(_unique(t, id_property), key)
         return None if holder is None else tx.get(_objects(t), holder["id"])
 
-    def _insert(self, tx: Tx, t: ObjectType, defs: Mapping[str, Doc], values: Mapping[str, str | None]) -> Doc:
+    def _insert(
+        self, tx: Tx, t: ObjectType, defs: Mapping[str, Doc], values: Mapping[str, str | None]
+    ) -> Doc:
         missing = [p for p in t.required_on_create if not values.get(p)]
         if missing:
             raise invalid_properties(
-                [(p, "REQUIRED_PROPERTY", f"{p} is required to create a {t.singular}") for p in missing]
+                [
+                    (p, "REQUIRED_PROPERTY", f"{p} is required to create a {t.singular}")
+                    for p in missing
+                ]
             )
         object_id = str(tx.next_value("object_id", start=FIRST_ID))
         self._claim_uniques(tx, t, defs, object_id, {}, values)
@@ -230,7 +237,12 @@ class Records:
         return record
 
     def _apply(
-        self, tx: Tx, t: ObjectType, defs: Mapping[str, Doc], record: Doc, values: Mapping[str, str | None]
+        self,
+        tx: Tx,
+        t: ObjectType,
+        defs: Mapping[str, Doc],
+        record: Doc,
+        values: Mapping[str, str | None],
     ) -> Doc:
         self._claim_uniques(tx, t, defs, record["id"], record["properties"], values)
         now = self._clock()
@@ -269,7 +281,11 @@ class Records:
                 tx.delete(_unique(t, name), old[name])
 
     def _link_input(self, tx: Tx, from_t: ObjectType, from_id: str, a: NewAssociation) -> None:
-        targets = [to for (f, to), type_id in ASSOCIATION_TYPES.items() if f == from_t.name and type_id == a.type_id]
+        targets = [
+            to
+            for (f, to), type_id in ASSOCIATION_TYPES.items()
+            if f == from_t.name and type_id == a.type_id
+        ]
         if not targets:
             raise validation(f"associationTypeId {a.type_id} is not valid for {from_t.type_id}")
         to_t = _type(targets[0])
@@ -281,7 +297,11 @@ class Records:
         for (x_t, x_id), (y_t, y_id) in (((a_t, a_id), (b_t, b_id)), ((b_t, b_id), (a_t, a_id))):
             type_id = ASSOCIATION_TYPES[(x_t.name, y_t.name)]
             key = f"{y_t.name}:{y_id}"
-            doc = tx.get(_assoc(x_t, x_id), key) or {"toType": y_t.name, "toId": y_id, "typeIds": []}
+            doc = tx.get(_assoc(x_t, x_id), key) or {
+                "toType": y_t.name,
+                "toId": y_id,
+                "typeIds": [],
+            }
             if type_id not in doc["typeIds"]:
                 doc["typeIds"].append(type_id)
             tx.put(_assoc(x_t, x_id), key, doc)
@@ -294,10 +314,22 @@ def _conflict(t: ObjectType, name: str, value: str, holder: str) -> HubSpotError
             409,
             "CONFLICT",
             f"Contact already exists. Existing ID: {holder}",
-            errors=[{"message": f"A contact with email {value} already exists. Existing ID: {holder}", "in": "email"}],
+            errors=[
+                {
+                    "message": f"A contact with email {value} already exists. "
+                    f"Existing ID: {holder}",
+                    "in": "email",
+                }
+            ],
         )
     return invalid_properties(
-        [(name, "INVALID_UNIQUE_VALUE", f"{value} already exists on {t.singular} {holder} ({name} is unique)")]
+        [
+            (
+                name,
+                "INVALID_UNIQUE_VALUE",
+                f"{value} already exists on {t.singular} {holder} ({name} is unique)",
+            )
+        ]
     )
 
 
@@ -306,7 +338,11 @@ def _type(name: str) -> ObjectType:
 
 
 def public_object(
-    t: ObjectType, record: Doc, names: Collection[str] | None, *, extra: Mapping[str, Any] | None = None
+    t: ObjectType,
+    record: Doc,
+    names: Collection[str] | None,
+    *,
+    extra: Mapping[str, Any] | None = None,
 ) -> Doc:
     """The wire `SimplePublicObject`; `names=None` returns every stored property.
 

@@ -23,7 +23,6 @@ class ObjectType:
     modified_property: str
     default_properties: tuple[str, ...]
     required_on_create: tuple[str, ...] = ()
-    builtin_unique: tuple[str, ...] = ()
     query_properties: tuple[str, ...] = ()
 
     @property
@@ -37,11 +36,15 @@ CONTACTS = ObjectType(
     singular="contact",
     created_property="createdate",
     modified_property="lastmodifieddate",
+    # What GET returns without `properties=` (HubSpot contacts guide).
     default_properties=(
-        "createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname",
+        "createdate",
+        "email",
+        "firstname",
+        "hs_object_id",
+        "lastmodifieddate",
+        "lastname",
     ),
-    # Email is the contacts' only built-in unique key (HubSpot properties guide).
-    builtin_unique=("email",),
     query_properties=("firstname", "lastname", "email", "phone", "mobilephone", "company"),
 )
 
@@ -79,6 +82,7 @@ def association_name(from_type: ObjectType, to_type: ObjectType) -> str:
 
 # -- built-in property definitions ---------------------------------------------------------
 
+# fmt: off
 _CALL_STATUSES = (
     "BUSY", "CALLING_CRM_USER", "CANCELED", "COMPLETED", "CONNECTING", "FAILED",
     "IN_PROGRESS", "NO_ANSWER", "QUEUED", "RINGING",
@@ -91,14 +95,17 @@ _LEAD_STATUS = (
     "NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT",
     "CONNECTED", "BAD_TIMING",
 )
+# fmt: on
 READ_ONLY_PROPERTIES = frozenset(
     {"hs_object_id", "lastmodifieddate", "hs_createdate", "hs_lastmodifieddate"}
 )
 
 # name, label, type, fieldType, options (enumerations), extra flags
 _Spec = tuple[str, str, str, str, tuple[str, ...], dict[str, Any]]
+_EXTERNAL: dict[str, Any] = {"externalOptions": True}
 _OWNER: dict[str, Any] = {"externalOptions": True, "referencedObjectType": "OWNER"}
 _CONTACT_PROPERTIES: tuple[_Spec, ...] = (
+    # Email is the contacts' built-in unique key (HubSpot properties guide).
     ("email", "Email", "string", "text", (), {"hasUniqueValue": True}),
     ("firstname", "First Name", "string", "text", (), {}),
     ("lastname", "Last Name", "string", "text", (), {}),
@@ -126,7 +133,7 @@ _CALL_PROPERTIES: tuple[_Spec, ...] = (
     ("hs_call_body", "Call notes", "string", "html", (), {}),
     ("hs_call_direction", "Call direction", "enumeration", "select", ("INBOUND", "OUTBOUND"), {}),
     # Outcome GUIDs are per portal, so the emulator cannot know the option list.
-    ("hs_call_disposition", "Call outcome", "enumeration", "select", (), {"externalOptions": True}),
+    ("hs_call_disposition", "Call outcome", "enumeration", "select", (), _EXTERNAL),
     ("hs_call_duration", "Call duration (ms)", "number", "number", (), {}),
     ("hs_call_from_number", "From number", "string", "text", (), {}),
     ("hs_call_to_number", "To number", "string", "text", (), {}),
@@ -134,7 +141,7 @@ _CALL_PROPERTIES: tuple[_Spec, ...] = (
     ("hs_call_status", "Call status", "enumeration", "select", _CALL_STATUSES, {}),
     ("hs_call_callee_object_id", "Callee object id", "number", "number", (), {}),
     ("hs_call_callee_object_type_id", "Callee object type id", "string", "text", (), {}),
-    ("hs_activity_type", "Call and meeting type", "enumeration", "select", (), {"externalOptions": True}),
+    ("hs_activity_type", "Call and meeting type", "enumeration", "select", (), _EXTERNAL),
     ("hs_call_source", "Call source", "string", "text", (), {}),
     ("hubspot_owner_id", "Activity assigned to", "enumeration", "select", (), _OWNER),
     ("hs_createdate", "Create date", "datetime", "date", (), {}),
@@ -157,7 +164,12 @@ def builtin_properties(object_type: ObjectType, created_at: str) -> list[dict[st
             "groupName": _GROUPS[object_type.name],
             "description": "",
             "options": [
-                {"label": o.replace("_", " ").title(), "value": o, "displayOrder": i, "hidden": False}
+                {
+                    "label": o.replace("_", " ").title(),
+                    "value": o,
+                    "displayOrder": i,
+                    "hidden": False,
+                }
                 for i, o in enumerate(options)
             ],
             "displayOrder": order,

@@ -21,10 +21,12 @@ from callstate.sandbox.hubspot.properties import parse_timestamp
 from callstate.sandbox.store import Doc
 
 _WIRE = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+# fmt: off
 Operator = Literal[
     "BETWEEN", "CONTAINS_TOKEN", "EQ", "GT", "GTE", "HAS_PROPERTY", "IN", "LT", "LTE", "NEQ",
     "NOT_CONTAINS_TOKEN", "NOT_HAS_PROPERTY", "NOT_IN",
 ]
+# fmt: on
 MAX_TOTAL = 10_000
 
 
@@ -85,7 +87,11 @@ def search(
 ) -> tuple[list[tuple[Doc, dict[str, str]]], int, str | None]:
     """Filter, sort and page (record, indexed properties) pairs; returns page, total, next."""
     groups = request.filter_groups
-    if len(groups) > 5 or any(len(g.filters) > 6 for g in groups) or sum(len(g.filters) for g in groups) > 18:
+    if (
+        len(groups) > 5
+        or any(len(g.filters) > 6 for g in groups)
+        or sum(len(g.filters) for g in groups) > 18
+    ):
         raise validation("Too many filters: at most 5 filterGroups of 6 filters, 18 filters in all")
     hits = [
         (record, props)

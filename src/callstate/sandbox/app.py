@@ -1,0 +1,90 @@
+"""`create_sandbox_app`: every vendor emulator mounted under one app, one SQLite file each.
+
+Mounts `/hubspot` and `/slack` (the product mounts this app at `/sandbox`, so a connector's
+base URL is `<server>/sandbox/hubspot`). A later vendor (Cal.com, Calendly, GoHighLevel,
+Retell, Vapi) is one more entry in the `vendors` mapping given to `mount_vendors`: a name and a
+factory from its `Store` to its FastAPI app, which must expose `app.state.sandbox_control`.
+
+Root control API: `POST /_sandbox/reset` resets every vendor; `GET /_sandbox/vendors` lists
+the mounts. Each vendor also has its own `/<vendor>/_sandbox/...` (see `faults.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from callstate.sandbox.faults import ControlPanel
+from callstate.sandbox.hubspot import HubSpotRateLimit, create_hubspot_app
+from callstate.sandbox.hubspot.app import SeedProperties
+from callstate.sandbox.slack import SlackRateLimit, create_slack_app
+from callstate.sandbox.store import Store
+
+VendorFactory = Callable[[Store], FastAPI]
+
+
+def create_sandbox_app(
+    state_dir: Path | None,
+    *,
+    hubspot_properties: SeedProperties | None = None,
+    slack_channels: Sequence[str] = ("general",),
+    hubspot_search_lag_seconds: float = 0.0,
+    hubspot_rate_limit: HubSpotRateLimit | None = None,
+    slack_rate_limit: SlackRateLimit | None = None,
+) -> FastAPI:
+    """All emulators; `state_dir=None` keeps state in memory, else `<state_dir>/<vendor>.sqlite`."""
+    vendors: dict[str, VendorFactory] = {
+        "hubspot": lambda store: create_hubspot_app(
+            store,
+            seed_properties=hubspot_properties,
+            search_lag_seconds=hubspot_search_lag_seconds,
+            rate_limit=hubspot_rate_limit,
+        ),
+        "slack": lambda store: create_slack_app(
+            store, seed_channels=slack_channels, rate_limit=slack_rate_limit
+        ),
+    }
+    return mount_vendors(state_dir, vendors)
+
+
+def mount_vendors(state_dir: Path | None, vendors: Mapping[str, VendorFactory]) -> FastAPI:
+    """Mount each vendor's app at `/<name>` over its own store."""
+    stores = {
+        name: Store(None if state_dir is None else state_dir / f"{name}.sqlite") for name in vendors
+    }
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        for store in stores.values():
+            store.close()
+
+    app = FastAPI(
+        title="callstate sandbox",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
+    controls: dict[str, ControlPanel] = {}
+    for name, factory in vendors.items():
+        vendor_app = factory(stores[name])
+        controls[name] = vendor_app.state.sandbox_control
+        app.mount(f"/{name}", vendor_app)
+
+    @app.post("/_sandbox/reset")
+    def reset_all() -> dict[str, list[str]]:
+        for control in controls.values():
+            control.reset()
+        return {"reset": sorted(controls)}
+
+    @app.get("/_sandbox/vendors")
+    def list_vendors() -> dict[str, list[str]]:
+        return {"vendors": sorted(controls)}
+
+    app.state.stores = stores
+    app.state.controls = controls
+    return app

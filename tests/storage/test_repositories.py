@@ -93,3 +93,16 @@ def test_a_permanent_error_is_not_a_maybe(engine: Engine) -> None:
     attempt, _ = ledger.start(context, "log_call", "k2", {}, RECEIVED)
     ledger.finish(attempt, AttemptStatus.PERMANENT_ERROR, RECEIVED, error="400 bad")
     assert not ledger.may_have_applied("k2", 2)
+
+
+def test_a_batch_with_repeats_stores_each_key_once(engine: Engine) -> None:
+    inbox = EventInbox(engine)
+    inbox.record(call_event(external_call_id="old"))
+    batch = [
+        call_event(external_call_id="new"),
+        call_event(external_call_id="old"),
+        call_event(external_call_id="new"),
+        call_event(external_call_id="new", type=CallEventType.ENDED),
+    ]
+    assert inbox.record_many(batch) == [True, False, False, True]
+    assert inbox.count() == 3

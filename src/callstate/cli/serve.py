@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Annotated
 
@@ -34,6 +35,9 @@ def serve(
     settings = settings_from(data_dir, config, sandbox=sandbox, port=port).with_overrides(host=host)
     configure_logging(settings.log_level)
     runtime = build_runtime(settings, os.environ, worker=worker)
+    # Everything built so far lives for the whole process: keep it out of the cyclic GC's full
+    # collections, which otherwise show up as ack-latency spikes (docs/benchmarks.md).
+    gc.freeze()
     uvicorn.run(
         runtime.app,
         host=settings.host,

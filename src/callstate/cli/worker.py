@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -29,6 +30,7 @@ def worker(
     settings = settings_from(data_dir, config, sandbox=sandbox, port=port)
     configure_logging(settings.log_level)
     runtime = build_runtime(settings, os.environ, worker=True)
+    gc.freeze()  # long-lived objects out of full collections, as in `serve`
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -7,6 +7,7 @@ E.164 numbers are built here and nowhere else, so everything above the connector
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Annotated, NewType
 
 import phonenumbers
@@ -21,6 +22,7 @@ class InvalidPhoneError(ValueError):
     """A string that is not a dialable phone number."""
 
 
+@lru_cache(maxsize=8192)  # pure, and every model load re-validates the same few numbers
 def to_e164(raw: str, default_region: str = "US") -> str:
     """Normalise a phone number to E.164 (`+14155550123`), or raise `InvalidPhoneError`.
 

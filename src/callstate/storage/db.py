@@ -39,7 +39,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalise_url(url)
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # One connection, handed from thread to thread by the pool: SQLite takes one writer at a
+        # time anyway, and a thread waiting on the pool wakes the moment it is free, where one
+        # waiting on SQLite's busy handler sleeps in steps of up to 100 ms (p99 ack 824 ms at
+        # concurrency 32 before this; see docs/benchmarks.md).
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(

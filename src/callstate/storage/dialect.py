@@ -8,7 +8,9 @@ from sqlalchemy import Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
-def insert_ignoring_conflicts(engine: Engine, table: Table, values: dict[str, Any]) -> Any:
+def insert_ignoring_conflicts(
+    engine: Engine, table: Table, values: dict[str, Any] | list[dict[str, Any]]
+) -> Any:
     if engine.dialect.name == "sqlite":
-        return sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    return postgresql.insert(table).values(**values).on_conflict_do_nothing()
+        return sqlite.insert(table).values(values).on_conflict_do_nothing()
+    return postgresql.insert(table).values(values).on_conflict_do_nothing()

@@ -24,30 +24,52 @@ class PendingEvent:
     event_key: str
 
 
+def _row(event: CallEvent, key: str) -> dict[str, object]:
+    return {
+        "workspace": event.workspace,
+        "runtime": event.runtime.value,
+        "external_call_id": event.external_call_id,
+        "event_type": event.type.value,
+        "event_key": key,
+        "payload": event.model_dump(mode="json"),
+        "received_at": event.received_at,
+        "dispatched_at": None,
+    }
+
+
 class EventInbox:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     def record(self, event: CallEvent) -> bool:
         """Store the event unless it is already stored; True when this call stored it."""
-        key = event_key(event.workspace, event.runtime, event.external_call_id, event.type)
+        return self.record_many([event])[0]
+
+    def record_many(self, events: Sequence[CallEvent]) -> list[bool]:
+        """Store a batch in one transaction (the webhook's group commit).
+
+        Each result says whether that event was new; a key repeated within the batch is new at
+        most once.
+        """
+        rows: dict[str, dict[str, object]] = {}
+        keys = []
+        for event in events:
+            key = event_key(event.workspace, event.runtime, event.external_call_id, event.type)
+            keys.append(key)
+            rows.setdefault(key, _row(event, key))
         statement = insert_ignoring_conflicts(
             self._engine,
             CallEventRow.__table__,  # type: ignore[arg-type]
-            {
-                "workspace": event.workspace,
-                "runtime": event.runtime.value,
-                "external_call_id": event.external_call_id,
-                "event_type": event.type.value,
-                "event_key": key,
-                "payload": event.model_dump(mode="json"),
-                "received_at": event.received_at,
-                "dispatched_at": None,
-            },
-        )
+            list(rows.values()),
+        ).returning(CallEventRow.event_key)
         with self._engine.begin() as connection:
             # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT inserts.
-            return connection.execute(statement.returning(CallEventRow.id)).first() is not None
+            inserted = set(connection.execute(statement).scalars())
+        results = []
+        for key in keys:
+            results.append(key in inserted)
+            inserted.discard(key)
+        return results
 
     def undispatched(self, limit: int) -> list[PendingEvent]:
         query = (

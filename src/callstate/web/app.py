@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 from callstate import __version__
 from callstate.execution.services import Services
 from callstate.web.api import api_router
+from callstate.web.recorder import BatchRecorder
 from callstate.web.webhooks import retell_router
 
 
@@ -26,17 +27,21 @@ def create_app(
     on_recorded: Callable[[], None] = lambda: None,
     mounts: Mapping[str, ASGIApp] | None = None,
 ) -> FastAPI:
+    recorder = BatchRecorder(services.inbox.record_many)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        recorder.start()
         # Off the event loop: DBOS refuses its synchronous launch API inside a running loop.
         await run_in_threadpool(on_start)
         try:
             yield
         finally:
+            recorder.stop()
             await run_in_threadpool(on_stop)
 
     app = FastAPI(title="callstate", version=__version__, lifespan=lifespan)
-    app.include_router(retell_router(services, on_recorded))
+    app.include_router(retell_router(services, recorder, on_recorded))
     app.include_router(api_router(services))
 
     @app.get("/healthz")

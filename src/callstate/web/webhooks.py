@@ -1,8 +1,9 @@
 """`POST /webhooks/retell/{workspace}`: raw body → verify → parse → record → 204.
 
-The only durable work before the answer is one insert into the event inbox; the workflow starts
-afterwards (research/reliability.md §1.6b: starting a DBOS workflow inside the request cuts the
-ack rate by four). Nothing is stored unless the signature is good and the payload readable.
+The only durable work before the answer is the event's insert into the inbox, group-committed
+with concurrent requests (`web.recorder`); the workflow starts afterwards. Starting a DBOS
+workflow inside the request cuts the ack rate by four (research/reliability.md §1.6b). Nothing
+is stored unless the signature is good and the payload readable.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Callable
 
 import structlog
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,6 +23,7 @@ from callstate.connectors.retell.webhook import (
     parse,
 )
 from callstate.execution.services import Services
+from callstate.web.recorder import BatchRecorder
 
 log = structlog.get_logger(__name__)
 
@@ -44,7 +45,9 @@ async def _read_body(request: Request) -> bytes | None:
     return bytes(body)
 
 
-def retell_router(services: Services, on_recorded: Callable[[], None]) -> APIRouter:
+def retell_router(
+    services: Services, recorder: BatchRecorder, on_recorded: Callable[[], None]
+) -> APIRouter:
     router = APIRouter()
 
     @router.post("/webhooks/retell/{workspace}", status_code=204, response_class=Response)
@@ -77,7 +80,7 @@ def retell_router(services: Services, on_recorded: Callable[[], None]) -> APIRou
             log.debug("webhook.ignored", workspace=workspace, retell_event=exc.event)
             return Response(status_code=204)
         try:
-            stored = await run_in_threadpool(services.inbox.record, event)
+            stored = await recorder.record(event)
         except SQLAlchemyError:
             log.error("webhook.storage_unavailable", workspace=workspace, exc_info=True)
             # Retell retries non-2xx answers: nothing is lost while the database is down.

@@ -20,11 +20,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
+import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import httpx
 from sqlalchemy import create_engine, func, select
@@ -35,9 +39,9 @@ from callstate.connectors.retell.signature import sign
 from callstate.domain.call import CallStatus
 from callstate.sandbox.retell.calls import CallScenario, build_events
 from callstate.storage.db import normalise_url
-from callstate.storage.tables import CallRow
+from callstate.storage.tables import CallEventRow, CallRow
 
-TRANSCRIPT = (
+TRANSCRIPT: tuple[tuple[Literal["agent", "user"], str], ...] = (
     ("agent", "Thanks for calling Acme Roofing, this is Sam. How can I help?"),
     ("user", "Hi, the storm last night tore a bunch of shingles off my roof."),
     ("agent", "Sorry to hear that. Is any water coming in, or is it dry inside?"),
@@ -66,6 +70,42 @@ def template(event: str) -> str:
 
 def payload(text: str, call_id: str, phone: str) -> bytes:
     return text.replace("CALLID", call_id).replace("PHONE", phone).encode()
+
+
+WRK_SCRIPT = Path(__file__).with_name("wrk_post.lua")
+
+
+def wrk_run(
+    url: str, concurrency: int, seconds: float, prefix: str, workdir: Path
+) -> dict[str, float]:
+    """The same requests from wrk (C, one thread): a lighter client leaves the server more CPU."""
+    text = template("call_ended")
+    now = int(time.time() * 1000)
+    bodies = workdir / f"{prefix}.txt"
+    with bodies.open("w") as out:
+        for i in range(int(2500 * seconds) + 1000):
+            body = payload(text, f"{prefix}_{i:08d}", f"+1415555{i % 10_000:04d}")
+            out.write(sign(body, API_KEY, now) + "\t" + body.decode() + "\n")
+    command = [
+        "wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency",
+        "-s", str(WRK_SCRIPT), url, "--", str(bodies),
+    ]  # fmt: skip
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return {
+        "requests": float(re.search(r"(\d+) requests in", output).group(1)),  # type: ignore[union-attr]
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
+        "p50": _ms(re.search(r"50%\s+([\d.]+)(\w+)", output)),
+        "p99": _ms(re.search(r"99%\s+([\d.]+)(\w+)", output)),
+        "errors": float(m.group(1))
+        if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output))
+        else 0,
+    }
+
+
+def _ms(match: re.Match[str] | None) -> float:
+    assert match is not None, "unexpected wrk output"
+    value, unit = float(match.group(1)), match.group(2)
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -129,6 +169,29 @@ async def burst(url: str, calls: int) -> float:
         return time.monotonic() - began
 
 
+def drained(server: ServerProcess) -> None:
+    """Wait until every earlier workflow finished, so the burst is measured on its own."""
+    for _ in range(1200):
+        calls = server.get("/api/calls", limit=500)
+        if all(c["status"] in ("ended", "settled", "started") for c in calls) and _idle(server):
+            return
+        time.sleep(0.5)
+
+
+def _idle(server: ServerProcess) -> bool:
+    engine = create_engine(normalise_url(server.database_url))
+    try:
+        with engine.connect() as connection:
+            pending = connection.execute(
+                select(func.count())
+                .select_from(CallEventRow)
+                .where(CallEventRow.dispatched_at.is_(None))
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return int(pending) == 0
+
+
 def settled(database_url: str) -> int:
     engine = create_engine(normalise_url(database_url))
     try:
@@ -155,42 +218,61 @@ def emulator_totals(server: ServerProcess) -> tuple[int, int]:
     return count("contacts"), count("calls")
 
 
+def ack_table(server: ServerProcess, args: argparse.Namespace, label: str, workdir: Path) -> None:
+    url = f"{server.base_url}/webhooks/retell/acme"
+    use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
+    print(f"ack, {label}, client={'wrk' if use_wrk else 'python'}, {args.seconds:.0f} s each")
+    print(f"{'conc':>5} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for concurrency in (int(c) for c in args.concurrency.split(",")):
+        prefix = f"ack{label[:1]}{concurrency}"
+        if use_wrk:
+            r = wrk_run(url, concurrency, args.seconds, prefix, workdir)
+        else:
+            r = asyncio.run(ack_run(url, concurrency, args.seconds, prefix))
+        print(
+            f"{concurrency:>5} {r['requests']:>9.0f} {r['rps']:>8.0f} "
+            f"{r['p50']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7.0f}"
+        )
+
+
+def burst_run(server: ServerProcess, calls: int) -> None:
+    drained(server)
+    url = f"{server.base_url}/webhooks/retell/acme"
+    sent = asyncio.run(burst(url, calls))
+    began = time.monotonic() - sent
+    while (done := settled(server.database_url)) < calls:
+        if time.monotonic() - began > 900:
+            raise SystemExit(f"burst did not settle: {done}/{calls}")
+        time.sleep(0.25)
+    total = time.monotonic() - began
+    contacts, logged = emulator_totals(server)
+    print(
+        f"burst: {calls} calls acked in {sent:.1f} s; all settled after {total:.1f} s "
+        f"({calls / total:.1f} calls/s, 3 effects each); HubSpot emulator now holds "
+        f"{contacts} contacts and {logged} calls"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--burst", type=int, default=500)
+    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, fresh_database(args.store, Path(tmp)) as db_url:
-        server = ServerProcess(Path(tmp) / "data", db_url).start()
-        url = f"{server.base_url}/webhooks/retell/acme"
+    print(f"store={args.store}")
+    for label, extra in (("single process", ()), ("API process only", ("--no-worker",))):
+        with tempfile.TemporaryDirectory() as tmp, fresh_database(args.store, Path(tmp)) as db:
+            server = ServerProcess(Path(tmp) / "data", db).start(*extra)
+            try:
+                ack_table(server, args, label, Path(tmp))
+            finally:
+                server.stop()
+    with tempfile.TemporaryDirectory() as tmp, fresh_database(args.store, Path(tmp)) as db:
+        server = ServerProcess(Path(tmp) / "data", db).start()
         try:
-            print(f"store={args.store} seconds={args.seconds}")
-            print(
-                f"{'conc':>5} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-                f"{'errors':>7}"
-            )
-            for concurrency in (int(c) for c in args.concurrency.split(",")):
-                r = asyncio.run(ack_run(url, concurrency, args.seconds, f"ack{concurrency}"))
-                print(
-                    f"{concurrency:>5} {r['requests']:>9.0f} {r['rps']:>8.0f} "
-                    f"{r['p50']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7.0f}"
-                )
-            time.sleep(3)  # let the ack runs' workflows drain before the burst
-            sent = asyncio.run(burst(url, args.burst))
-            began = time.monotonic() - sent
-            while settled(db_url) < args.burst:
-                if time.monotonic() - began > 600:
-                    raise SystemExit(f"burst did not settle: {settled(db_url)}/{args.burst}")
-                time.sleep(0.25)
-            total = time.monotonic() - began
-            contacts, calls = emulator_totals(server)
-            print(
-                f"burst: {args.burst} calls acked in {sent:.1f} s; all settled after {total:.1f} s "
-                f"({args.burst / total:.1f} calls/s, 3 effects each); HubSpot emulator: "
-                f"{contacts} contacts, {calls} calls"
-            )
+            burst_run(server, args.burst)
         finally:
             server.stop()
 

@@ -32,7 +32,7 @@ class ServerProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "server.log"
 
-    def start(self, **extra_env: str) -> ServerProcess:
+    def start(self, *args: str, **extra_env: str) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
@@ -44,7 +44,7 @@ class ServerProcess:
         env.pop("CALLSTATE_DBOS_DATABASE_URL", None)
         command = [
             sys.executable, "-m", "callstate", "serve", "--sandbox",
-            "--port", str(self.port), "--data-dir", str(self.data_dir),
+            "--port", str(self.port), "--data-dir", str(self.data_dir), *args,
         ]  # fmt: skip
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)

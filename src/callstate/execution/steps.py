@@ -113,6 +113,16 @@ def run_effect(
             attempt_id, status, services.clock(), vendor=exc.vendor, error=str(exc)
         )
         raise
+    except Exception as exc:
+        # A bug, not a vendor answer: close the attempt so the timeline shows it, then let the
+        # workflow dead-letter the effect.
+        services.ledger.finish(
+            attempt_id,
+            AttemptStatus.PERMANENT_ERROR,
+            services.clock(),
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        raise
     kill_switch("after_effect", effect.kind)
     services.ledger.finish(
         attempt_id,

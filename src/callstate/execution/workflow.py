@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dbos import DBOS, DBOSConfiguredInstance
+from dbos._error import DBOSException  # not re-exported by the package (dbos 3.4)
 from sqlalchemy.exc import OperationalError
 
 from callstate.config.model import Workspace
@@ -80,6 +81,10 @@ class CallEventProcessor(DBOSConfiguredInstance):
                 error = exc
                 delay = policy.delay(attempt, effect.key)
             except ConnectorError as exc:  # permanent: retrying repeats the refusal
+                return _failed(effect, exc)
+            except DBOSException:  # cancellation, shutdown: not the effect's fault
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug in one effect must not strand the others
                 return _failed(effect, exc)
             if attempt == policy.max_attempts:
                 return _failed(effect, error)

@@ -52,6 +52,7 @@ def api_router(services: Services) -> APIRouter:
                     "vendor": a.vendor,
                     "vendor_ids": a.vendor_ids,
                     "error": a.error,
+                    "started_at": a.started_at.isoformat(),
                 }
                 for a in attempts
             ],

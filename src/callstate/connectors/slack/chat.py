@@ -7,8 +7,8 @@ recent history for it before posting again.
 
 from __future__ import annotations
 
+import http.client
 import re
-import urllib.error
 from typing import Any
 
 from slack_sdk import WebClient
@@ -104,7 +104,7 @@ class SlackChat:
             response: SlackResponse = getattr(self._client, method)(**kwargs)
         except SlackApiError as exc:
             raise _classify(exc) from exc
-        except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
+        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, IncompleteRead
             raise Transient(VENDOR, f"connection failed: {exc}") from exc
         return response
 

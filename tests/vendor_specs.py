@@ -39,6 +39,8 @@ SPECS = REPO.parent / "shared" / "vendor-specs"
 _VENDOR_FILES = {
     "hubspot": ("hubspot/*.json", "hubspot/2026-09/*.json"),
     "slack": ("slack/slack_web_openapi_v2.json",),
+    # Layout kept as upstream: apps/*.json refer to ../common/common-schemas.json (SOURCE.txt).
+    "gohighlevel": ("gohighlevel/apps/*.json", "gohighlevel/common/*.json"),
 }
 # HubSpot's generic documents describe /{objectType}/ paths; pick the one named for the type.
 _TYPE_IDS = {"0-1": "contacts", "0-3": "deals", "0-46": "notes", "0-48": "calls"}
@@ -148,7 +150,55 @@ class Quirk:
         return None
 
 
-Override = RelaxRequired | SetAt | AddResponse | ItemsListAsUnion | Quirk
+@dataclass(frozen=True)
+class SetWhere:
+    """Set the node at a JSON pointer only in documents that already hold its parent.
+
+    GoHighLevel's nine documents reuse schema names for different things (`CustomFieldSchema`
+    is a value in contacts.json and a definition in locations.json), and `SetAt` would grow a
+    path in every document, registering phantom operations.
+    """
+
+    vendor: str
+    pointer: str
+    value: Any
+    reason: str
+
+    def apply(self, doc: Json) -> None:
+        *parents, leaf = [_unescape(p) for p in self.pointer.lstrip("/").split("/")]
+        node: Any = doc
+        for part in parents:
+            if not isinstance(node, dict) or part not in node:
+                return
+            node = node[part]
+        node[leaf] = copy.deepcopy(self.value)
+
+
+@dataclass(frozen=True)
+class RebaseRefs:
+    """Rewrite `$ref`s starting with `prefix` to start with `target` (a registry URI)."""
+
+    vendor: str
+    prefix: str
+    target: str
+    reason: str
+
+    def apply(self, doc: Json) -> None:
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith(self.prefix):
+                    node["$ref"] = self.target + ref[len(self.prefix) :]
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(doc)
+
+
+Override = RelaxRequired | SetAt | SetWhere | RebaseRefs | AddResponse | ItemsListAsUnion | Quirk
 
 _HUBSPOT_RATE_LIMIT = {
     "type": "object",
@@ -173,6 +223,29 @@ _HISTORY = "/paths/~1conversations.history/get"
 _REPLIES = "/paths/~1conversations.replies/get"
 _JSON_ENCODED = {"blocks": "array", "attachments": "array", "metadata": "object"}
 
+_GHL_COMMON = "urn:vendor-spec:gohighlevel/common/common-schemas.json"
+_GHL_ERROR = {
+    "type": "object",
+    "required": ["statusCode", "message"],
+    "properties": {
+        "statusCode": {"type": "number"},
+        "message": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "error": {"type": "string"},
+        "traceId": {"type": "string"},
+    },
+}
+_GHL_STAGE = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "position": {"type": "number"},
+        "showInFunnel": {"type": "boolean"},
+        "showInPieChart": {"type": "boolean"},
+    },
+}
+
 OVERRIDES: tuple[Override, ...] = (
     # HubSpot ------------------------------------------------------------------------------
     RelaxRequired(
@@ -195,6 +268,99 @@ OVERRIDES: tuple[Override, ...] = (
         _HUBSPOT_RATE_LIMIT,
         "No document models 429; its body carries errorType/policyName, not Error's category "
         "(research/crm.md §1.2).",
+    ),
+    # GoHighLevel (OpenAPI 3.0, one document per service; see vendor-specs/gohighlevel/SOURCE.txt)
+    RebaseRefs(
+        "gohighlevel",
+        "../common/common-schemas.json",
+        _GHL_COMMON,
+        "386 refs point at ../common/common-schemas.json; our registry names documents by URN, "
+        "which has no relative resolution, so the refs name the common document's URN.",
+    ),
+    SetWhere(
+        "gohighlevel",
+        "/components/schemas/PipelinesResponseSchema/properties/stages/items",
+        _GHL_STAGE,
+        "Stages are typed as an array of arrays; real stages are objects with id, name, "
+        "position (SOURCE.txt known content gaps, research/crm.md §2.5).",
+    ),
+    SetWhere(
+        "gohighlevel",
+        "/paths/~1contacts~1search~1duplicate/get/responses/200/content",
+        {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["contact"],
+                    "properties": {
+                        "contact": {
+                            "anyOf": [
+                                {"$ref": "#/components/schemas/GetContectByIdSchema"},
+                                {"type": "null"},
+                            ]
+                        },
+                        "traceId": {"type": "string"},
+                    },
+                }
+            }
+        },
+        "The 200 has no schema; the operation returns the contact GoHighLevel treats as the "
+        "duplicate (its description), or none. `{contact: ... | null}` is our reading "
+        "(unverified).",
+    ),
+    SetWhere(
+        "gohighlevel",
+        "/components/schemas/NumericField/properties/field_value/type",
+        "number",
+        "Typed `object` with the example 100: a NUMERICAL field's value is a number.",
+    ),
+    SetWhere(
+        "gohighlevel",
+        "/components/schemas/MonetoryField/properties/field_value/type",
+        "number",
+        "Typed `object` with the example 100.5: a MONETORY field's value is a number.",
+    ),
+    SetWhere(
+        "gohighlevel",
+        "/components/schemas/CustomFieldSchema/properties/value/type",
+        ["string", "number", "boolean", "array", "object"],
+        "A contact's customFields[].value is typed string, yet writes take numbers (NumericField), "
+        "string arrays (MultiSelectField, CheckboxField) and objects (FileField); reads give the "
+        "value back in its type (unverified which exactly; the sandbox echoes what was stored).",
+    ),
+    AddResponse(
+        "gohighlevel",
+        "403",
+        _GHL_ERROR,
+        "Not modelled; a PIT used on another location's data is refused with 403 (integrators' "
+        "reports; research/crm.md §2.1).",
+    ),
+    AddResponse(
+        "gohighlevel",
+        "404",
+        _GHL_ERROR,
+        "Not modelled; NestJS answers an unknown id or route with 404 {statusCode, message, "
+        "error} (unverified for GoHighLevel).",
+    ),
+    AddResponse(
+        "gohighlevel",
+        "422",
+        {"$ref": f"{_GHL_COMMON}#/components/schemas/UnprocessableDTO"},
+        "Documented on most operations but not all (pipelines, notes list, workflows); any body "
+        "or query validation failure is a 422 UnprocessableDTO.",
+    ),
+    AddResponse(
+        "gohighlevel",
+        "429",
+        _GHL_ERROR,
+        "Not modelled; the 429 body is undocumented (research/crm.md §2.2, §7), so only the "
+        "common error shape is checked.",
+    ),
+    Quirk(
+        "gohighlevel",
+        "version-header",
+        "Every operation requires a `Version` header with a single-value enum; a request "
+        "without the right one must not succeed (checked on recorded 2xx exchanges).",
     ),
     # Slack (swagger 2.0, last changed 2020-10-06; see vendor-specs/slack/SOURCE.txt) -------
     ItemsListAsUnion(
@@ -575,7 +741,23 @@ def _coerce(value: Any, kind: str | None) -> Any:
     return value
 
 
+def _validate_gohighlevel(op: Operation, exchange: Mapping[str, Any]) -> None:
+    if _quirk(op.vendor, "version-header") and 200 <= int(exchange["status"]) < 300:
+        for param in op.spec.get("parameters", []):
+            if param.get("in") != "header" or not param.get("required"):
+                continue
+            sent = exchange.get("headers", {}).get(param["name"].lower())
+            allowed = param.get("schema", {}).get("enum")
+            if sent is None or (allowed and sent not in allowed):
+                raise AssertionError(
+                    f"{op.vendor} {op.method} {op.template}: succeeded with header "
+                    f"{param['name']}={sent!r}; the operation requires {allowed}"
+                )
+    _validate_openapi(op, exchange)
+
+
 _VALIDATORS: dict[str, Callable[[Operation, Mapping[str, Any]], None]] = {
     "hubspot": _validate_openapi,
     "slack": _validate_swagger,
+    "gohighlevel": _validate_gohighlevel,
 }

@@ -1,18 +1,41 @@
-"""`plan(event, history, audience) -> Plan`: what a call event should cause. Pure and deterministic.
+"""`plan(event, history, audience, ...) -> Plan`: what a call event should cause. Pure.
 
 The same inputs always give the same effects with the same idempotency keys, so a replayed or
 duplicated event converges on the same vendor objects. Side effects hang off `call_analyzed`, the
 only event that carries the analysis (Retell's `call_ended` never does).
+
+The CRM part follows the audience's sales motion: contact, fields, deal stage by outcome, owner,
+outcome tags, follow-up sequence, then the call log that links them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from callstate.config.model import Audience
 from callstate.domain.call import CallEvent, CallEventType, Disposition, Sentiment
-from callstate.domain.effects import Effect, LogCall, NotifyOwner, Plan, UpsertContact
-from callstate.domain.ids import effect_key, event_key
+from callstate.domain.effects import (
+    AddTags,
+    AssignOwner,
+    Effect,
+    EnrollSequence,
+    EnsureDeal,
+    LogCall,
+    NotifyOwner,
+    Plan,
+    SetFields,
+    UpsertContact,
+)
+from callstate.domain.ids import deal_key, effect_key, event_key
+from callstate.domain.outcome import Outcome
+from callstate.policy.fields import field_values
+from callstate.policy.icp import score
+from callstate.policy.outcome import classify
+
+UTC_ZONE = ZoneInfo("UTC")
+# Never start a sales sequence for someone who asked not to be called or is not the lead.
+_NO_FOLLOW_UP = frozenset({Outcome.DO_NOT_CALL, Outcome.WRONG_NUMBER})
 
 _DISPOSITION_WORDS = {
     Disposition.CONNECTED: "Connected",
@@ -43,7 +66,16 @@ def _caller_identity(
     return name, email
 
 
-def plan(event: CallEvent, history: Sequence[CallEvent], audience: Audience) -> Plan:
+def plan(
+    event: CallEvent,
+    history: Sequence[CallEvent],
+    audience: Audience,
+    *,
+    owner: str | None = None,
+    zone: ZoneInfo = UTC_ZONE,
+) -> Plan:
+    """`owner` is the routing decision (an email of the team); `zone` reads agent-extracted
+    times that carry no offset."""
     key = event_key(event.workspace, event.runtime, event.external_call_id, event.type)
     if event.type is not CallEventType.ANALYZED:
         return Plan(event_key=key, notes=(f"{event.type.value}: recorded, nothing to do yet",))
@@ -55,19 +87,78 @@ def plan(event: CallEvent, history: Sequence[CallEvent], audience: Audience) -> 
     phone = event.caller_number
     analysis = event.analysis
     summary = analysis.summary if analysis else None
+    custom = analysis.custom if analysis else {}
+    motion = audience.crm
+    fit = score(audience.icp, custom)
+    outcome = classify(event, fit.qualified(audience.icp))
+    tags = motion.tags.get(outcome, ())
     effects: list[Effect] = []
-    notes: list[str] = []
+    notes: list[str] = [f"outcome: {outcome.value}"]
     contact_key: str | None = None
     call_log_key: str | None = None
     if phone is None:
         notes.append("no caller phone number (web call or withheld): nothing written to the CRM")
     else:
         upsert = UpsertContact(key=k("upsert_contact"), phone=phone, name=name, email=email)
+        contact_key = upsert.key
+        needs = (upsert.key,)
+        effects.append(upsert)
+        call_at = event.ended_at or event.started_at or event.received_at
+        values = field_values(motion, custom, outcome, fit, call_at, zone)
+        if values:
+            effects.append(
+                SetFields(key=k("set_fields"), needs=needs, contact=upsert.key, values=values)
+            )
+        deal: EnsureDeal | None = None
+        if outcome in motion.stages:
+            deal = EnsureDeal(
+                key=k("ensure_deal"),
+                needs=needs,
+                contact=upsert.key,
+                deal_key=deal_key(event.workspace, phone, motion.pipeline),
+                pipeline=motion.pipeline,
+                stage=motion.stages[outcome],
+                name=f"{name or phone}: {audience.name}",
+                allow_backwards=outcome in motion.backwards,
+                outcome=outcome,
+            )
+            effects.append(deal)
+        assign: AssignOwner | None = None
+        if owner is not None:
+            assign = AssignOwner(
+                key=k("assign_owner"),
+                needs=needs,
+                contact=upsert.key,
+                deal=deal.key if deal else None,
+                owner_email=owner,
+            )
+            effects.append(assign)
+        if tags:
+            effects.append(AddTags(key=k("add_tags"), needs=needs, contact=upsert.key, tags=tags))
+        sequence = motion.sequences.get(outcome)
+        if sequence and outcome in _NO_FOLLOW_UP:
+            notes.append(f"no sequence: the outcome is {outcome.value}")
+        elif sequence and owner is None:
+            notes.append("no sequence: no owner to send it (set `default_owner`)")
+        elif sequence and owner is not None:
+            effects.append(
+                EnrollSequence(
+                    key=k("enroll_sequence"),
+                    needs=needs,
+                    contact=upsert.key,
+                    sequence=sequence,
+                    owner=assign.key if assign else None,
+                    owner_email=owner,
+                )
+            )
         words = _DISPOSITION_WORDS[event.disposition].lower()
         log = LogCall(
             key=k("log_call"),
-            needs=(upsert.key,),
+            needs=needs,
             contact=upsert.key,
+            deal=deal.key if deal else None,
+            outcome=outcome,
+            tags=tags,
             external_call_id=event.external_call_id,
             occurred_at=event.started_at or event.ended_at or event.received_at,
             title=f"{audience.name}: {event.direction.value} call, {words}",
@@ -80,8 +171,8 @@ def plan(event: CallEvent, history: Sequence[CallEvent], audience: Audience) -> 
             from_number=event.from_number,
             to_number=event.to_number,
         )
-        effects += [upsert, log]
-        contact_key, call_log_key = upsert.key, log.key
+        effects.append(log)
+        call_log_key = log.key
     effects.append(
         NotifyOwner(
             key=k("notify_owner"),

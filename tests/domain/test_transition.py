@@ -1,13 +1,29 @@
 from __future__ import annotations
 
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callstate.domain.call import CallEventType, Direction, Disposition
-from callstate.domain.effects import LogCall, NotifyOwner, UpsertContact
+from callstate.config.model import SalesMotion
+from callstate.domain.call import Analysis, CallEventType, Direction, Disposition
+from callstate.domain.effects import (
+    AddTags,
+    AssignOwner,
+    EnrollSequence,
+    EnsureDeal,
+    LogCall,
+    NotifyOwner,
+    SetFields,
+    UpsertContact,
+)
+from callstate.domain.outcome import Outcome
 from callstate.transition import plan
 from tests.domain.builders import audience, call_event
+
+T = TypeVar("T")
 
 
 def kinds(effects: tuple[object, ...]) -> list[str]:
@@ -21,10 +37,17 @@ def test_events_before_analysis_plan_nothing(event_type: CallEventType) -> None:
     assert result.event_key == f"acme:retell:call_0001:{event_type.value}"
 
 
+def of_kind(effects: tuple[object, ...], kind: type[T]) -> T:
+    [found] = [e for e in effects if isinstance(e, kind)]
+    return found
+
+
 def test_analyzed_call_upserts_contact_logs_call_and_notifies() -> None:
     result = plan(call_event(), [], audience())
-    assert kinds(result.effects) == ["UpsertContact", "LogCall", "NotifyOwner"]
-    upsert, log, notify = result.effects
+    assert kinds(result.effects) == ["UpsertContact", "SetFields", "LogCall", "NotifyOwner"]
+    upsert, fields, log, notify = result.effects
+    assert isinstance(fields, SetFields) and fields.needs == (upsert.key,)
+    assert fields.values["last_call_outcome"] == "connected"
     assert isinstance(upsert, UpsertContact)
     assert isinstance(log, LogCall)
     assert isinstance(notify, NotifyOwner)
@@ -76,8 +99,8 @@ def test_identity_falls_back_on_earlier_events_of_the_call() -> None:
 
 def test_voicemail_is_logged_as_voicemail() -> None:
     event = call_event(disposition=Disposition.VOICEMAIL, end_reason="voicemail_reached")
-    log = plan(event, [], audience()).effects[1]
-    assert isinstance(log, LogCall) and log.disposition is Disposition.VOICEMAIL
+    log = of_kind(plan(event, [], audience()).effects, LogCall)
+    assert log.disposition is Disposition.VOICEMAIL and log.outcome is Outcome.VOICEMAIL
     assert "voicemail" in log.title
 
 
@@ -109,3 +132,66 @@ def test_keys_are_unique_and_name_the_call(event: object) -> None:
     keys = [e.key for e in plan(event, [], audience()).effects]
     assert len(keys) == len(set(keys))
     assert all(event.external_call_id in k and k.startswith("acme:retell:") for k in keys)
+
+
+MOTION = SalesMotion(
+    pipeline="default",
+    stages={
+        Outcome.MEETING_BOOKED: "appointmentscheduled",
+        Outcome.QUALIFIED: "qualifiedtobuy",
+        Outcome.NOT_INTERESTED: "closedlost",
+        Outcome.DO_NOT_CALL: "closedlost",
+    },
+    backwards=(Outcome.NOT_INTERESTED,),
+    tags={Outcome.MEETING_BOOKED: ("hot-lead",), Outcome.DO_NOT_CALL: ("dnc",)},
+    sequences={Outcome.MEETING_BOOKED: "seq-1", Outcome.DO_NOT_CALL: "seq-2"},
+)
+
+
+def motion_plan(owner: str | None = "sam@acme.test", **custom: Any) -> tuple[Any, ...]:
+    event = call_event(analysis=Analysis(summary="s", custom=custom))
+    the_audience = audience(crm=MOTION)
+    return plan(event, [], the_audience, owner=owner, zone=ZoneInfo("America/New_York")).effects
+
+
+def test_a_booked_meeting_runs_the_whole_sales_motion() -> None:
+    effects = motion_plan(meeting_booked=True, budget="20k", callback_at="2026-11-25T09:30")
+    assert kinds(effects) == [
+        "UpsertContact", "SetFields", "EnsureDeal", "AssignOwner", "AddTags", "EnrollSequence",
+        "LogCall", "NotifyOwner",
+    ]  # fmt: skip
+    upsert = of_kind(effects, UpsertContact)
+    deal, owner = of_kind(effects, EnsureDeal), of_kind(effects, AssignOwner)
+    assert (deal.stage, deal.allow_backwards, deal.outcome) == (
+        "appointmentscheduled", False, Outcome.MEETING_BOOKED,
+    )  # fmt: skip
+    assert deal.deal_key == "acme:deal:+14155550142:default"
+    assert (owner.owner_email, owner.deal) == ("sam@acme.test", deal.key)
+    assert of_kind(effects, AddTags).tags == ("hot-lead",)
+    enroll = of_kind(effects, EnrollSequence)
+    assert (enroll.sequence, enroll.owner) == ("seq-1", owner.key)
+    log = of_kind(effects, LogCall)
+    assert (log.deal, log.outcome, log.tags) == (deal.key, Outcome.MEETING_BOOKED, ("hot-lead",))
+    values = of_kind(effects, SetFields).values
+    assert values["budget"] == "20k" and values["last_call_outcome"] == "meeting_booked"
+    assert values["callback_at"].isoformat() == "2026-11-25T14:30:00+00:00"  # 9:30 in New York
+    assert all(e.needs == (upsert.key,) for e in effects[1:-1])
+
+
+def test_do_not_call_never_starts_a_sequence() -> None:
+    effects = motion_plan(do_not_call=True)
+    assert not [e for e in effects if isinstance(e, EnrollSequence)]
+    assert of_kind(effects, SetFields).values["do_not_call"] is True
+    assert of_kind(effects, AddTags).tags == ("dnc",)
+
+
+def test_without_an_owner_there_is_no_assignment_and_no_sequence() -> None:
+    effects = motion_plan(owner=None, meeting_booked=True)
+    assert "AssignOwner" not in kinds(effects) and "EnrollSequence" not in kinds(effects)
+
+
+def test_only_configured_outcomes_touch_the_deal() -> None:
+    effects = motion_plan(interested=False)
+    deal = of_kind(effects, EnsureDeal)
+    assert (deal.stage, deal.allow_backwards) == ("closedlost", True)
+    assert "EnsureDeal" not in kinds(motion_plan(callback_requested=True))

@@ -49,6 +49,8 @@ def scenario(name: str, **overrides: Any) -> CallScenario:
         "caller_email": "dana.whitfield@example.com",
         "summary": "Storm damage; wants a roof replacement quote.",
         "transcript": (("agent", "Acme Roofing, how can I help?"), ("user", "I need a quote.")),
+        # A booked, qualified lead: the whole sales motion of examples/acme.yaml runs.
+        "custom_analysis_data": {"meeting_booked": True, "homeowner": True, "roof_age_years": 20},
     }
     values.update(overrides)
     return CallScenario(**values)

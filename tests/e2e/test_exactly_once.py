@@ -57,7 +57,10 @@ def test_five_concurrent_duplicates_run_once(server: ServerProcess) -> None:
     detail = server.wait_call(call.call_id, {"settled"})
     assert sorted(detail["events"]) == ["call_analyzed", "call_ended", "call_started"]
     succeeded = [a["kind"] for a in detail["attempts"] if a["status"] == "succeeded"]
-    assert sorted(succeeded) == ["log_call", "notify_owner", "upsert_contact"]
+    assert sorted(succeeded) == [
+        "add_tags", "assign_owner", "ensure_deal", "log_call", "notify_owner", "set_fields",
+        "upsert_contact",
+    ]  # fmt: skip
     key = f"acme:retell:{call.call_id}:call_analyzed"
     assert workflow_count(server, workflow_id(key)) == 1
     assert_one_of_each(server, call.call_id, "+14155550142")
@@ -90,6 +93,12 @@ def test_two_calls_from_one_new_number_make_one_contact(server: ServerProcess) -
         if c["properties"].get("callstate_e164") == "+14155550188"
     ]
     assert len(contacts) == 1
+    deals = [
+        d
+        for d in hubspot_objects(server, "deals", "callstate_deal_key")
+        if "+14155550188" in (d["properties"].get("callstate_deal_key") or "")
+    ]
+    assert len(deals) == 1, deals
 
 
 def test_sigkill_after_upsert_before_checkpoint_recovers_once(

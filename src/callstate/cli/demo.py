@@ -26,6 +26,7 @@ from callstate.sandbox.retell.calls import CallScenario, build_events, call_id_f
 from callstate.sandbox.retell.delivery import plan_deliveries
 from callstate.sandbox.retell.demo import demo_scenarios
 from callstate.sandbox.retell.simulator import Simulator
+from callstate.storage.attempts import AttemptStatus, AttemptView
 
 SETTLED = {CallStatus.SETTLED, CallStatus.DEAD_LETTERED}
 
@@ -80,12 +81,30 @@ def _wait_settled(runtime: Runtime, workspace: str, call_ids: list[str], timeout
     return False
 
 
+_LABELS = {
+    "upsert_contact": "contact",
+    "set_fields": "fields",
+    "ensure_deal": "deal",
+    "assign_owner": "owner",
+    "add_tags": "tags",
+    "enroll_sequence": "sequence",
+    "log_call": "call log",
+    "notify_owner": "message",
+}
+
+
+def _effect_line(attempts: list[AttemptView]) -> str:
+    last = attempts[-1]
+    ids = last.vendor_ids
+    if last.status is AttemptStatus.SUCCEEDED:
+        parts = [str(ids.get("id")), ids.get("detail") or "", ids.get("url") or ""]
+        return "  ".join(p for p in parts if p)
+    if last.status is AttemptStatus.UNSUPPORTED:
+        return f"[yellow]skipped[/] {last.error or ''}"
+    return f"[red]not written[/] {last.error or ''}"
+
+
 def _report(console: Console, runtime: Runtime, workspace: str, call_ids: list[str]) -> None:
-    labels = {
-        "upsert_contact": "HubSpot contact",
-        "log_call": "HubSpot call",
-        "notify_owner": "Slack message",
-    }
     for call_id in call_ids:
         call = runtime.services.calls.get(workspace, "retell", call_id)
         if call is None:
@@ -96,19 +115,16 @@ def _report(console: Console, runtime: Runtime, workspace: str, call_ids: list[s
         grid.add_column(overflow="fold")
         grid.add_row("caller", f"{call.caller_number or 'unknown'} ({call.direction})")
         grid.add_row("audience", call.audience)
-        grid.add_row("outcome", f"{call.disposition} · {call.status.value}")
+        grid.add_row("on the line", f"{call.disposition} · {call.status.value}")
         for flag in call.flags:
             grid.add_row("flag", f"[yellow]{flag}[/]")
-        attempts = runtime.services.ledger.for_call(workspace, "retell", call_id)
-        for kind, label in labels.items():
-            done = next(
-                (a for a in attempts if a.kind == kind and a.status.value == "succeeded"), None
-            )
-            if done is None:
-                failed = [a.error for a in attempts if a.kind == kind and a.error]
-                grid.add_row(label, f"[red]not written[/] {failed[-1] if failed else ''}")
-            else:
-                grid.add_row(label, f"{done.vendor_ids.get('id')}  {done.vendor_ids.get('url')}")
+        by_kind: dict[str, list[AttemptView]] = {}
+        for attempt in runtime.services.ledger.for_call(workspace, "retell", call_id):
+            by_kind.setdefault(attempt.kind, []).append(attempt)
+        for kind, attempts in by_kind.items():
+            vendor = next((a.vendor for a in reversed(attempts) if a.vendor), "")
+            label = f"{vendor} {_LABELS.get(kind, kind)}".strip()
+            grid.add_row(label, _effect_line(attempts))
         style = "green" if call.status is CallStatus.SETTLED else "red"
         console.print(Panel(grid, title=f"call {call_id}", title_align="left", border_style=style))
 

@@ -13,8 +13,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from callstate.config.load import load_workspaces
-from callstate.config.model import Workspace
+from callstate.config.model import HubSpotConfig, Workspace
 from callstate.config.settings import Settings
+from callstate.connectors.hubspot.schema import required_properties
 from callstate.connectors.registry import build_connectors
 from callstate.execution.runtime import Executor, ExecutorSettings
 from callstate.execution.services import Services
@@ -37,43 +38,40 @@ class Runtime:
 
 def sandbox_base_urls(settings: Settings) -> dict[str, str]:
     root = f"http://127.0.0.1:{settings.port}/sandbox"
-    return {"hubspot": f"{root}/hubspot", "slack": f"{root}/slack/api/"}
+    return {
+        "hubspot": f"{root}/hubspot",
+        "gohighlevel": f"{root}/gohighlevel",
+        "slack": f"{root}/slack/api/",
+    }
 
 
 def sandbox_seeds(workspaces: Mapping[str, Workspace]) -> dict[str, Any]:
     """What the emulated vendor accounts hold before the first call, as after `crm apply`."""
-    contact_keys = sorted({w.crm.contact_key_property for w in workspaces.values()})
-    call_keys = sorted({w.crm.call_key_property for w in workspaces.values()})
+    hubspot: dict[str, list[dict[str, Any]]] = {}
+    team: dict[str, str] = {}
+    for workspace in workspaces.values():
+        if isinstance(workspace.crm, HubSpotConfig):
+            needed = required_properties(workspace.crm, workspace.audiences)
+            for object_type, properties in needed.items():
+                known = {p["name"] for p in hubspot.setdefault(object_type, [])}
+                hubspot[object_type] += [p for p in properties if p["name"] not in known]
+            team.update({m.email: m.name for m in workspace.team})
     channels = sorted(
         {a.notify_channel.lstrip("#") for w in workspaces.values() for a in w.audiences}
     )
-    return {
-        "hubspot_properties": {
-            "contacts": [
-                {
-                    "name": name,
-                    "label": "E.164 phone (callstate)",
-                    "type": "string",
-                    "fieldType": "text",
-                    "groupName": "contactinformation",
-                    "hasUniqueValue": True,
-                }
-                for name in contact_keys
-            ],
-            "calls": [
-                {
-                    "name": name,
-                    "label": "callstate effect key",
-                    "type": "string",
-                    "fieldType": "text",
-                    "groupName": "callinformation",
-                    "hasUniqueValue": False,
-                }
-                for name in call_keys
-            ],
-        },
-        "slack_channels": channels,
-    }
+    seeds: dict[str, Any] = {"hubspot_properties": hubspot, "slack_channels": channels}
+    if team:  # the portal's users are the workspaces' teams (else the emulator's defaults)
+        seeds["hubspot_owners"] = [
+            {
+                "id": str(75001 + i),
+                "userId": 9001 + i,
+                "email": email,
+                "firstName": name.partition(" ")[0],
+                "lastName": name.partition(" ")[2],
+            }
+            for i, (email, name) in enumerate(sorted(team.items()))
+        ]
+    return seeds
 
 
 def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = True) -> Runtime:

@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from callstate.domain.fields import CATALOGUE, FieldType
+from callstate.domain.outcome import Outcome
 from callstate.domain.values import Phone
 
 _REF = re.compile(r"^\$\{([A-Z][A-Z0-9_]*)\}$")
@@ -68,12 +70,111 @@ class HubSpotConfig(_Strict):
     call_key_property: str = Field(
         default="callstate_call_key", description="call property holding the effect's key"
     )
+    deal_key_property: str = Field(
+        default="callstate_deal_key",
+        description="unique-value deal property: one open deal per contact per pipeline",
+    )
+    property_prefix: str = Field(
+        default="callstate_", description="contact property name = prefix + field name"
+    )
+    tags_property: str = Field(
+        default="callstate_tags", description="multiple-checkbox contact property for tags"
+    )
+
+
+class GoHighLevelConfig(_Strict):
+    kind: Literal["gohighlevel"] = "gohighlevel"
+    token: Secret = Field(description="Private Integration Token of the sub-account (pit-...)")
+    location_id: str = Field(description="the sub-account (location) the token is bound to")
+    base_url: str = "https://services.leadconnectorhq.com"
+
+
+CrmConfig = Annotated[HubSpotConfig | GoHighLevelConfig, Field(discriminator="kind")]
 
 
 class SlackConfig(_Strict):
     kind: Literal["slack"] = "slack"
     bot_token: Secret
     base_url: str = "https://slack.com/api/"
+
+
+class TeamMember(_Strict):
+    """A person who owns leads; found in the CRM (and Slack) by email."""
+
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: str
+
+
+class CustomField(_Strict):
+    """An audience-specific contact field filled from the agent's post-call analysis."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")
+    label: str
+    type: FieldType = FieldType.TEXT
+    options: tuple[str, ...] = ()
+    source: str | None = Field(
+        default=None, description="key in the analysis' custom data; default: `name`"
+    )
+
+
+class IcpRule(_Strict):
+    """Points when an analysis value matches; the reasons are written to the CRM."""
+
+    field: str = Field(description="key in the analysis' custom data")
+    equals: str | int | float | bool | None = None
+    any_of: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    points: int = Field(ge=-100, le=100)
+    reason: str
+
+    @model_validator(mode="after")
+    def _one_test(self) -> IcpRule:
+        tests = [
+            self.equals is not None,
+            bool(self.any_of),
+            self.min is not None or self.max is not None,
+        ]
+        if sum(tests) != 1:
+            raise ValueError("an ICP rule tests exactly one of `equals`, `any_of`, `min`/`max`")
+        return self
+
+
+class Icp(_Strict):
+    rules: tuple[IcpRule, ...] = ()
+    qualified_at: int = Field(
+        default=60, ge=0, le=100, description="score that makes a lead qualified"
+    )
+
+
+class SalesMotion(_Strict):
+    """How an audience's calls land in the CRM. Stage ids or labels are the CRM's own."""
+
+    pipeline: str = "default"
+    stages: dict[Outcome, str] = Field(default_factory=dict, description="outcome → deal stage")
+    backwards: tuple[Outcome, ...] = Field(
+        default=(), description="outcomes allowed to move a deal to an earlier stage"
+    )
+    tags: dict[Outcome, tuple[str, ...]] = Field(default_factory=dict)
+    sequences: dict[Outcome, str] = Field(
+        default_factory=dict, description="outcome → HubSpot sequence id / GoHighLevel workflow id"
+    )
+    fields: tuple[str, ...] | None = Field(
+        default=None, description="catalogue fields to write (default: all)"
+    )
+    custom_fields: tuple[CustomField, ...] = ()
+    sources: dict[str, str] = Field(
+        default_factory=dict, description="catalogue field → key in the analysis' custom data"
+    )
+    owner: str | None = Field(default=None, description="default owner's email for this audience")
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        unknown = sorted(set(value or ()) - set(CATALOGUE))
+        if unknown:
+            raise ValueError(f"unknown fields {unknown}; known: {sorted(CATALOGUE)}")
+        return value
 
 
 class Audience(_Strict):
@@ -85,6 +186,8 @@ class Audience(_Strict):
     agent_ids: tuple[str, ...] = ()
     numbers: tuple[Phone, ...] = ()
     notify_channel: str = Field(description="Slack channel name or id for owner notifications")
+    crm: SalesMotion = Field(default_factory=SalesMotion)
+    icp: Icp = Field(default_factory=Icp)
 
 
 class Workspace(_Strict):
@@ -92,8 +195,10 @@ class Workspace(_Strict):
     name: str
     timezone: str = "America/New_York"
     retell: RetellConfig
-    crm: HubSpotConfig
+    crm: CrmConfig
     chat: SlackConfig
+    team: tuple[TeamMember, ...] = ()
+    default_owner: str | None = Field(default=None, description="email of a team member")
     audiences: tuple[Audience, ...] = Field(min_length=1)
 
     @field_validator("timezone")
@@ -118,7 +223,15 @@ class Workspace(_Strict):
         numbers = [n for a in self.audiences for n in a.numbers]
         if len(set(numbers)) != len(numbers):
             raise ValueError("a phone number may belong to one audience only")
+        emails = {m.email for m in self.team}
+        owners = [self.default_owner, *(a.crm.owner for a in self.audiences)]
+        strangers = sorted({o for o in owners if o is not None and o not in emails})
+        if strangers:
+            raise ValueError(f"owners {strangers} are not in `team`")
         return self
+
+    def owner_for(self, audience: Audience) -> str | None:
+        return audience.crm.owner or self.default_owner
 
     @property
     def default_audience(self) -> Audience:

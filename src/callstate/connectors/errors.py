@@ -2,6 +2,7 @@
 
     ConnectorError
     ├── Permanent        the vendor refused the request as asked; retrying repeats the refusal
+    │   └── Unsupported  the account's tier or scopes lack the capability: skip, do not alert
     └── Transient        the outcome is unknown or the vendor is unwell; retry with backoff
         └── RateLimited  the vendor asked us to wait `retry_after` seconds first
 
@@ -30,6 +31,14 @@ class ConnectorError(Exception):
 
 class Permanent(ConnectorError):
     """Bad data, missing scope, unknown channel: an operator has to act."""
+
+
+class Unsupported(Permanent):
+    """The account cannot do this at all (a Starter portal has no sequences, a scope is missing).
+
+    The effect is skipped with this message as the reason; every later call would hit the same
+    wall, so it is reported once by `doctor` rather than alerted per call.
+    """
 
 
 class Transient(ConnectorError):

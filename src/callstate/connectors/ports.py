@@ -5,10 +5,19 @@ Every method raises only `connectors.errors` types: `Permanent`, `Transient`, `R
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from callstate.domain.effects import LogCall, NotifyOwner, UpsertContact
+from callstate.domain.effects import (
+    AddTags,
+    AssignOwner,
+    EnrollSequence,
+    EnsureDeal,
+    LogCall,
+    NotifyOwner,
+    SetFields,
+    UpsertContact,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +27,8 @@ class ObjectRef:
     vendor: str
     object_id: str
     url: str | None = None
+    detail: str | None = field(default=None, compare=False)
+    facts: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +50,53 @@ class Crm(Protocol):
         """
         ...
 
-    def log_call(self, effect: LogCall, contact: ObjectRef, *, recover: bool) -> ObjectRef:
-        """Add one call entry to the contact's timeline, carrying `effect.key`.
+    def set_fields(self, effect: SetFields, contact: ObjectRef) -> ObjectRef:
+        """Write the field values on the contact. Safe to repeat: values are set, not added.
+
+        Raises `Permanent` when the CRM rejects a value (wrong type, unknown option) or a field
+        does not exist (`callstate crm apply` creates them).
+        """
+        ...
+
+    def ensure_deal(self, effect: EnsureDeal, contact: ObjectRef) -> ObjectRef:
+        """Find the open deal keyed `effect.deal_key`, or create it at `effect.stage` associated
+        with the contact; move an existing deal to `effect.stage` only if `policy.stages`
+        allows it (never backwards unless `allow_backwards`).
+
+        Safe to repeat: the deal key is enforced by the CRM or looked up before creating, and a
+        move is a set. `facts`: `stage` (the deal's stage after the call), `pipeline`.
+        """
+        ...
+
+    def assign_owner(
+        self, effect: AssignOwner, contact: ObjectRef, deal: ObjectRef | None
+    ) -> ObjectRef:
+        """Set the owner (a CRM user found by `effect.owner_email`) on the contact and the deal;
+        with `sticky`, a contact that already has an owner keeps it, and the deal gets the
+        contact's owner (HubSpot leaves a deal that already has an owner of its own alone).
+
+        Safe to repeat (a set). The result is the owner; `facts["owner_email"]` is who owns the
+        contact now. Raises `Permanent` when no CRM user has the email.
+        """
+        ...
+
+    def add_tags(self, effect: AddTags, contact: ObjectRef) -> ObjectRef:
+        """Add tags to the contact, keeping the ones it has. Safe to repeat (a union)."""
+        ...
+
+    def enroll(self, effect: EnrollSequence, contact: ObjectRef, sender_email: str) -> ObjectRef:
+        """Enrol the contact in the follow-up sequence/workflow, sent as `sender_email`.
+
+        Not repeat-safe by nature: the connector checks current enrolment where the CRM can tell
+        and otherwise relies on the ledger. Raises `Unsupported` when the account's tier or
+        scopes lack the capability.
+        """
+        ...
+
+    def log_call(
+        self, effect: LogCall, contact: ObjectRef, deal: ObjectRef | None, *, recover: bool
+    ) -> ObjectRef:
+        """Add one call entry to the contact's (and deal's) timeline, carrying `effect.key`.
 
         Not repeat-safe by nature. With `recover=True` (an earlier attempt may have been applied)
         it first looks for an entry carrying the key and returns that instead of creating another.

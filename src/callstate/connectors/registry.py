@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from callstate.config.model import Workspace
+from callstate.config.model import GoHighLevelConfig, HubSpotConfig, Workspace
+from callstate.connectors.gohighlevel.crm import GoHighLevelCrm
 from callstate.connectors.hubspot.crm import HubSpotCrm
 from callstate.connectors.ports import Chat, Crm
 from callstate.connectors.slack.chat import SlackChat
@@ -27,6 +28,14 @@ def build_connectors(
     """`base_urls` (vendor → URL) points connectors at the sandbox emulators."""
     urls = base_urls or {}
     return WorkspaceConnectors(
-        crm=HubSpotCrm(workspace.crm, base_url=urls.get(workspace.crm.kind)),
+        crm=_crm(workspace.crm, urls.get(workspace.crm.kind)),
         chat=SlackChat(workspace.chat, base_url=urls.get(workspace.chat.kind)),
     )
+
+
+def _crm(config: HubSpotConfig | GoHighLevelConfig, base_url: str | None) -> Crm:
+    match config:
+        case HubSpotConfig():
+            return HubSpotCrm(config, base_url=base_url)
+        case GoHighLevelConfig():
+            return GoHighLevelCrm(config, base_url=base_url)

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from callstate.domain.call import Direction, Disposition, Sentiment
+from callstate.domain.fields import FieldValue
+from callstate.domain.outcome import Outcome
 from callstate.domain.values import Phone, UtcDateTime
 
 
@@ -37,12 +39,73 @@ class UpsertContact(_Effect):
     email: str | None = None
 
 
+class SetFields(_Effect):
+    """Write sales-motion fields on the contact: final values, so repeating is harmless."""
+
+    kind: Literal["set_fields"] = "set_fields"
+    target: Literal[Target.CRM] = Target.CRM
+    contact: str = Field(description="key of the UpsertContact whose result is the contact")
+    values: dict[str, FieldValue] = Field(description="field name (catalogue or custom) → value")
+
+
+class EnsureDeal(_Effect):
+    """One open deal per contact per pipeline, moved to `stage` unless that would go backwards.
+
+    `deal_key` names the deal across calls (the contact's phone and the pipeline), so every call
+    of one lead converges on one deal; `stage` is the vendor's stage id or label.
+    """
+
+    kind: Literal["ensure_deal"] = "ensure_deal"
+    target: Literal[Target.CRM] = Target.CRM
+    contact: str
+    deal_key: str
+    pipeline: str
+    stage: str
+    name: str
+    allow_backwards: bool = False
+    outcome: Outcome
+
+
+class AssignOwner(_Effect):
+    """Give the contact (and its deal) an owner; sticky: an existing owner is kept."""
+
+    kind: Literal["assign_owner"] = "assign_owner"
+    target: Literal[Target.CRM] = Target.CRM
+    contact: str
+    deal: str | None = Field(default=None, description="key of the EnsureDeal, if any")
+    owner_email: str
+    sticky: bool = True
+
+
+class AddTags(_Effect):
+    """Add outcome tags to the contact (a union: tags already there stay)."""
+
+    kind: Literal["add_tags"] = "add_tags"
+    target: Literal[Target.CRM] = Target.CRM
+    contact: str
+    tags: tuple[str, ...]
+
+
+class EnrollSequence(_Effect):
+    """Start the follow-up the outcome calls for (HubSpot sequence, GoHighLevel workflow)."""
+
+    kind: Literal["enroll_sequence"] = "enroll_sequence"
+    target: Literal[Target.CRM] = Target.CRM
+    contact: str
+    sequence: str
+    owner: str | None = Field(default=None, description="key of the AssignOwner (the sender)")
+    owner_email: str = Field(description="the sender when the AssignOwner result is missing")
+
+
 class LogCall(_Effect):
     """One timeline entry on the contact for one call."""
 
     kind: Literal["log_call"] = "log_call"
     target: Literal[Target.CRM] = Target.CRM
     contact: str = Field(description="key of the UpsertContact whose result is the contact")
+    deal: str | None = Field(default=None, description="key of the EnsureDeal to associate")
+    outcome: Outcome | None = None
+    tags: tuple[str, ...] = ()
     external_call_id: str
     occurred_at: UtcDateTime
     title: str
@@ -76,7 +139,17 @@ class NotifyOwner(_Effect):
     call_log: str | None = Field(default=None, description="key of the LogCall to link")
 
 
-Effect = Annotated[UpsertContact | LogCall | NotifyOwner, Field(discriminator="kind")]
+Effect = Annotated[
+    UpsertContact
+    | SetFields
+    | EnsureDeal
+    | AssignOwner
+    | AddTags
+    | EnrollSequence
+    | LogCall
+    | NotifyOwner,
+    Field(discriminator="kind"),
+]
 
 
 class Plan(BaseModel):
@@ -107,3 +180,6 @@ class EffectResult(BaseModel):
     object_id: str | None = None
     url: str | None = None
     detail: str | None = None
+    facts: dict[str, str] = Field(
+        default_factory=dict, description="what later effects need, e.g. the owner's email"
+    )

@@ -26,3 +26,8 @@ def effect_key(workspace: str, runtime: Runtime, call_id: str, kind: str) -> str
     (a re-analysis, say) converges on the same vendor object instead of creating a second one.
     """
     return f"{workspace}:{runtime.value}:{call_id}:{kind}"
+
+
+def deal_key(workspace: str, phone: str, pipeline: str) -> str:
+    """One open deal per contact per pipeline: every call of one lead converges on it."""
+    return f"{workspace}:deal:{phone}:{pipeline}"

@@ -10,15 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from callstate.connectors.errors import ConnectorError, RateLimited, Transient
+from callstate.connectors.errors import ConnectorError, RateLimited, Transient, Unsupported
 from callstate.connectors.ports import Links, ObjectRef
 from callstate.connectors.registry import WorkspaceConnectors
 from callstate.domain.effects import (
+    AddTags,
+    AssignOwner,
     Effect,
     EffectOutcome,
     EffectResult,
+    EnrollSequence,
+    EnsureDeal,
     LogCall,
     NotifyOwner,
+    SetFields,
     UpsertContact,
 )
 from callstate.execution.faults import fault_point
@@ -35,6 +40,16 @@ def summary_of(effect: Effect) -> dict[str, Any]:
                 "has_name": bool(effect.name),
                 "has_email": bool(effect.email),
             }
+        case SetFields():
+            return {"fields": sorted(effect.values)}  # names only: values may be personal
+        case EnsureDeal():
+            return {"pipeline": effect.pipeline, "stage": effect.stage, "outcome": effect.outcome}
+        case AssignOwner():
+            return {"owner": effect.owner_email, "sticky": effect.sticky}
+        case AddTags():
+            return {"tags": list(effect.tags)}
+        case EnrollSequence():
+            return {"sequence": effect.sequence}
         case LogCall():
             return {
                 "call": effect.external_call_id,
@@ -53,19 +68,39 @@ def _ref(results: Mapping[str, EffectResult], key: str | None) -> ObjectRef | No
     return ObjectRef(result.vendor or "", result.object_id, result.url)
 
 
+def _contact(results: Mapping[str, EffectResult], key: str) -> ObjectRef:
+    contact = _ref(results, key)
+    if contact is None:  # the executor skips effects whose needs failed
+        raise AssertionError(f"effect ran without its contact {key}")
+    return contact
+
+
 def _call_vendor(
     effect: Effect,
     connectors: WorkspaceConnectors,
     results: Mapping[str, EffectResult],
     recover: bool,
 ) -> ObjectRef:
+    crm = connectors.crm
     match effect:
         case UpsertContact():
-            return connectors.crm.upsert_contact(effect)
+            return crm.upsert_contact(effect)
+        case SetFields():
+            return crm.set_fields(effect, _contact(results, effect.contact))
+        case EnsureDeal():
+            return crm.ensure_deal(effect, _contact(results, effect.contact))
+        case AssignOwner():
+            contact = _contact(results, effect.contact)
+            return crm.assign_owner(effect, contact, _ref(results, effect.deal))
+        case AddTags():
+            return crm.add_tags(effect, _contact(results, effect.contact))
+        case EnrollSequence():
+            owner = results.get(effect.owner) if effect.owner else None
+            sender = (owner.facts.get("owner_email") if owner else None) or effect.owner_email
+            return crm.enroll(effect, _contact(results, effect.contact), sender)
         case LogCall():
-            contact = _ref(results, effect.contact)
-            assert contact is not None, "the executor only runs LogCall after its contact"
-            return connectors.crm.log_call(effect, contact, recover=recover)
+            contact = _contact(results, effect.contact)
+            return crm.log_call(effect, contact, _ref(results, effect.deal), recover=recover)
         case NotifyOwner():
             links = Links(
                 contact=_ref(results, effect.contact), call_log=_ref(results, effect.call_log)
@@ -93,6 +128,7 @@ def run_effect(
             object_id=done.vendor_ids.get("id"),
             url=done.vendor_ids.get("url"),
             detail="already applied",
+            facts=done.vendor_ids.get("facts") or {},
         )
     attempt_id, number = services.ledger.start(
         context, effect.kind, effect.key, summary_of(effect), services.clock()
@@ -107,6 +143,8 @@ def run_effect(
             if isinstance(exc, RateLimited)
             else AttemptStatus.TRANSIENT_ERROR
             if isinstance(exc, Transient)
+            else AttemptStatus.UNSUPPORTED
+            if isinstance(exc, Unsupported)
             else AttemptStatus.PERMANENT_ERROR
         )
         services.ledger.finish(
@@ -129,7 +167,7 @@ def run_effect(
         AttemptStatus.SUCCEEDED,
         services.clock(),
         vendor=ref.vendor,
-        vendor_ids={"id": ref.object_id, "url": ref.url},
+        vendor_ids={"id": ref.object_id, "url": ref.url, "detail": ref.detail, "facts": ref.facts},
     )
     return EffectResult(
         key=effect.key,
@@ -138,5 +176,6 @@ def run_effect(
         vendor=ref.vendor,
         object_id=ref.object_id,
         url=ref.url,
-        detail="recovered an earlier attempt's result" if recover else None,
+        detail="recovered an earlier attempt's result" if recover else ref.detail,
+        facts=ref.facts,
     )

@@ -9,21 +9,27 @@ becomes a durable `DBOS.sleep`, and every attempt is a recorded step with the sa
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from dbos import DBOS, DBOSConfiguredInstance
 from dbos._error import DBOSException  # not re-exported by the package (dbos 3.4)
 from sqlalchemy.exc import OperationalError
 
 from callstate.config.model import Workspace
-from callstate.connectors.errors import ConnectorError, RateLimited, Transient
+from callstate.connectors.errors import ConnectorError, RateLimited, Transient, Unsupported
 from callstate.domain.call import CallEvent, CallEventType, CallStatus
 from callstate.domain.effects import (
+    AddTags,
+    AssignOwner,
     Effect,
     EffectOutcome,
     EffectResult,
+    EnrollSequence,
+    EnsureDeal,
     LogCall,
     NotifyOwner,
     Plan,
+    SetFields,
     UpsertContact,
 )
 from callstate.domain.ids import workflow_id
@@ -55,7 +61,7 @@ class CallEventProcessor(DBOSConfiguredInstance):
         for effect in the_plan.effects:
             results[effect.key] = self._execute(context, effect, results)
         if event.type is CallEventType.ANALYZED:
-            failed = any(r.outcome is not EffectOutcome.SUCCEEDED for r in results.values())
+            failed = any(r.outcome is EffectOutcome.FAILED for r in results.values())
             self.finish_call(event, CallStatus.DEAD_LETTERED if failed else CallStatus.SETTLED)
         return ", ".join(f"{r.kind}={r.outcome.value}" for r in results.values()) or "no effects"
 
@@ -80,6 +86,14 @@ class CallEventProcessor(DBOSConfiguredInstance):
             except (Transient, OperationalError) as exc:
                 error = exc
                 delay = policy.delay(attempt, effect.key)
+            except Unsupported as exc:  # the account cannot do it: skip, `doctor` reports it
+                return EffectResult(
+                    key=effect.key,
+                    kind=effect.kind,
+                    outcome=EffectOutcome.SKIPPED,
+                    vendor=exc.vendor,
+                    detail=f"skipped: {exc.message}",
+                )
             except ConnectorError as exc:  # permanent: retrying repeats the refusal
                 return _failed(effect, exc)
             except DBOSException:  # cancellation, shutdown: not the effect's fault
@@ -95,6 +109,16 @@ class CallEventProcessor(DBOSConfiguredInstance):
         match effect:
             case UpsertContact():
                 return self.upsert_contact
+            case SetFields():
+                return self.set_fields
+            case EnsureDeal():
+                return self.ensure_deal
+            case AssignOwner():
+                return self.assign_owner
+            case AddTags():
+                return self.add_tags
+            case EnrollSequence():
+                return self.enroll_sequence
             case LogCall():
                 return self.log_call
             case NotifyOwner():
@@ -118,10 +142,47 @@ class CallEventProcessor(DBOSConfiguredInstance):
         services.calls.observe(
             event, match.audience.id, routing_flags(event, match.audience), services.clock()
         )
-        return event, plan(event, history, match.audience)
+        the_plan = plan(
+            event,
+            history,
+            match.audience,
+            owner=workspace.owner_for(match.audience),
+            zone=ZoneInfo(workspace.timezone),
+        )
+        return event, the_plan
 
     @DBOS.step(name="callstate.effect.upsert_contact")
     def upsert_contact(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
+    @DBOS.step(name="callstate.effect.set_fields")
+    def set_fields(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
+    @DBOS.step(name="callstate.effect.ensure_deal")
+    def ensure_deal(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
+    @DBOS.step(name="callstate.effect.assign_owner")
+    def assign_owner(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
+    @DBOS.step(name="callstate.effect.add_tags")
+    def add_tags(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
+    @DBOS.step(name="callstate.effect.enroll_sequence")
+    def enroll_sequence(
         self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
     ) -> EffectResult:
         return run_effect(self.services, context, effect, results)

@@ -1,7 +1,7 @@
 """`create_sandbox_app`: every vendor emulator mounted under one app, one SQLite file each.
 
-Mounts `/hubspot` and `/slack` (the product mounts this app at `/sandbox`, so a connector's
-base URL is `<server>/sandbox/hubspot`). A later vendor (Cal.com, Calendly, GoHighLevel,
+Mounts `/hubspot`, `/gohighlevel` and `/slack` (the product mounts this app at `/sandbox`, so
+a connector's base URL is `<server>/sandbox/hubspot`). A later vendor (Cal.com, Calendly,
 Retell, Vapi) is one more entry in the `vendors` mapping given to `mount_vendors`: a name and a
 factory from its `Store` to its FastAPI app, which must expose `app.state.sandbox_control`.
 
@@ -18,8 +18,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from callstate.sandbox.faults import ControlPanel
+from callstate.sandbox.gohighlevel import (
+    SANDBOX_LOCATION,
+    GoHighLevelRateLimit,
+    LocationSeed,
+    create_gohighlevel_app,
+)
 from callstate.sandbox.hubspot import HubSpotRateLimit, create_hubspot_app
-from callstate.sandbox.hubspot.app import SeedProperties
+from callstate.sandbox.hubspot.app import SeedProperties, SeedRecords
 from callstate.sandbox.slack import SlackRateLimit, create_slack_app
 from callstate.sandbox.store import Store
 
@@ -30,18 +36,29 @@ def create_sandbox_app(
     state_dir: Path | None,
     *,
     hubspot_properties: SeedProperties | None = None,
+    hubspot_owners: SeedRecords | None = None,
+    hubspot_sequences: SeedRecords | None = None,
+    hubspot_sequences_enabled: bool = True,
     slack_channels: Sequence[str] = ("general",),
     hubspot_search_lag_seconds: float = 0.0,
     hubspot_rate_limit: HubSpotRateLimit | None = None,
     slack_rate_limit: SlackRateLimit | None = None,
+    gohighlevel_locations: Sequence[LocationSeed] = (SANDBOX_LOCATION,),
+    gohighlevel_rate_limit: GoHighLevelRateLimit | None = None,
 ) -> FastAPI:
     """All emulators; `state_dir=None` keeps state in memory, else `<state_dir>/<vendor>.sqlite`."""
     vendors: dict[str, VendorFactory] = {
         "hubspot": lambda store: create_hubspot_app(
             store,
             seed_properties=hubspot_properties,
+            seed_owners=hubspot_owners,
+            seed_sequences=hubspot_sequences,
+            sequences_enabled=hubspot_sequences_enabled,
             search_lag_seconds=hubspot_search_lag_seconds,
             rate_limit=hubspot_rate_limit,
+        ),
+        "gohighlevel": lambda store: create_gohighlevel_app(
+            store, locations=gohighlevel_locations, rate_limit=gohighlevel_rate_limit
         ),
         "slack": lambda store: create_slack_app(
             store, seed_channels=slack_channels, rate_limit=slack_rate_limit

@@ -22,6 +22,7 @@ class AttemptStatus(StrEnum):
     TRANSIENT_ERROR = "transient_error"
     RATE_LIMITED = "rate_limited"
     PERMANENT_ERROR = "permanent_error"
+    UNSUPPORTED = "unsupported"  # the account lacks the capability; the effect is skipped
 
 
 _MAYBE_APPLIED = (AttemptStatus.STARTED.value, AttemptStatus.TRANSIENT_ERROR.value)

@@ -10,7 +10,13 @@ from pydantic import BaseModel, ConfigDict
 
 VERSION = "2026-09"
 OBJECTS = f"/crm/objects/{VERSION}"
-CALL_TO_CONTACT = 194  # HUBSPOT_DEFINED association type id: call → contact
+PIPELINES = f"/crm/pipelines/{VERSION}"
+OWNERS = f"/crm/owners/{VERSION}"
+SEQUENCES = f"/automation/sequences/{VERSION}"
+# HUBSPOT_DEFINED association type ids (hubspot-api-client 12.0.0 association_type.py).
+CALL_TO_CONTACT = 194
+CALL_TO_DEAL = 206
+DEAL_TO_CONTACT = 3
 
 
 class _Wire(BaseModel):
@@ -34,6 +40,45 @@ class BatchUpsertResponse(_Wire):
 class SearchResponse(_Wire):
     total: int = 0
     results: list[SimpleObject] = []
+
+
+class Stage(_Wire):
+    id: str
+    label: str
+    displayOrder: int = 0  # noqa: N815 - HubSpot's field name
+    archived: bool = False
+
+
+class Pipeline(_Wire):
+    id: str
+    label: str
+    stages: list[Stage] = []
+    archived: bool = False
+
+    def ordered(self) -> list[Stage]:
+        """Display order, ties by label (HubSpot pipelines guide)."""
+        live = [s for s in self.stages if not s.archived]
+        return sorted(live, key=lambda s: (s.displayOrder, s.label))
+
+
+class Pipelines(_Wire):
+    results: list[Pipeline] = []
+
+
+class Owner(_Wire):
+    id: str
+    email: str | None = None
+    userId: int | None = None  # noqa: N815 - HubSpot's field name
+    archived: bool = False
+
+
+class Owners(_Wire):
+    results: list[Owner] = []
+
+
+class Enrollment(_Wire):
+    id: str
+    sequenceId: str | None = None  # noqa: N815 - HubSpot's field name
 
 
 class ErrorBody(_Wire):

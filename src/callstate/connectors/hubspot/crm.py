@@ -1,31 +1,45 @@
-"""`HubSpotCrm`: the `Crm` port over HubSpot's REST API.
+"""`HubSpotCrm`: the `Crm` port over HubSpot's REST API (date-versioned paths, 2026-09).
 
 Contacts: `batch/upsert` with `idProperty` = a unique-value property holding the E.164 phone, so
 duplicates and concurrent calls from one new number converge on one contact (HubSpot enforces
 the uniqueness; search-then-create would race, research/crm.md §0.5-0.6).
+Deals: a unique `callstate_deal_key` per contact and pipeline; created once (a racing second
+create gets 409 and falls back to the existing deal), then moved forward only (`policy.stages`).
 Calls: HubSpot has no idempotency key for creates, so a call carries our effect key in a custom
 property and a recovering attempt searches for it before creating.
+Owners and fields are sets; tags are a read-merge-write of a multiple-checkbox property.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, ValidationError
 
 from callstate.config.model import HubSpotConfig
-from callstate.connectors.errors import Permanent
-from callstate.connectors.http import build_client, classify, transport_errors
+from callstate.connectors.errors import Permanent, Unsupported
 from callstate.connectors.hubspot import api, mapping
+from callstate.connectors.hubspot.client import PUBLIC_API, VENDOR, HubSpotHttp, parse
 from callstate.connectors.ports import ObjectRef
-from callstate.domain.effects import LogCall, UpsertContact
+from callstate.domain.effects import (
+    AddTags,
+    AssignOwner,
+    EnrollSequence,
+    EnsureDeal,
+    LogCall,
+    SetFields,
+    UpsertContact,
+)
+from callstate.policy.stages import decide_move
 
-_W = TypeVar("_W", bound=BaseModel)
-VENDOR = "hubspot"
-PUBLIC_API = "https://api.hubapi.com"
+
+def _association(to_id: str, type_id: int) -> dict[str, Any]:
+    return {
+        "to": {"id": to_id},
+        "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}],
+    }
 
 
 class HubSpotCrm:
@@ -42,18 +56,19 @@ class HubSpotCrm:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._config = config
-        self._base_url = (base_url or config.base_url).rstrip("/")
-        self._client = build_client(
-            self._base_url,
-            headers={"authorization": f"Bearer {config.token.get_secret_value()}"},
-            transport=transport,
+        self._http = HubSpotHttp(
+            base_url or config.base_url, config.token.get_secret_value(), transport
         )
         self._search_attempts = search_attempts
         self._search_pause = search_pause
         self._sleep = sleep
+        self._owners: dict[str, api.Owner] = {}
+        self._pipelines: dict[str, api.Pipeline] = {}
 
     def close(self) -> None:
-        self._client.close()
+        self._http.close()
+
+    # -- contacts ---------------------------------------------------------------------------
 
     def upsert_contact(self, effect: UpsertContact) -> ObjectRef:
         properties = mapping.contact_properties(effect, self._config.contact_key_property)
@@ -66,8 +81,8 @@ class HubSpotCrm:
             # key). Keep the phone-keyed contact and leave the email off rather than fail the call.
             del properties["email"]
             response = self._upsert_contact(effect.phone, properties)
-        result = self._parse(api.BatchUpsertResponse, response).results[0]
-        return ObjectRef(VENDOR, result.id, self._record_url("0-1", "contacts", result.id))
+        result = parse(api.BatchUpsertResponse, response).results[0]
+        return self._ref("0-1", "contacts", result.id)
 
     def _upsert_contact(self, phone: str, properties: dict[str, str]) -> httpx.Response:
         item = {
@@ -75,82 +90,233 @@ class HubSpotCrm:
             "idProperty": self._config.contact_key_property,
             "properties": properties,
         }
-        return self._post(f"{api.OBJECTS}/contacts/batch/upsert", {"inputs": [item]})
+        response = self._http.request(
+            "POST", f"{api.OBJECTS}/contacts/batch/upsert", json={"inputs": [item]}
+        )
+        assert response is not None
+        return response
 
-    def log_call(self, effect: LogCall, contact: ObjectRef, *, recover: bool) -> ObjectRef:
+    def set_fields(self, effect: SetFields, contact: ObjectRef) -> ObjectRef:
+        properties = mapping.field_properties(effect.values, self._config.property_prefix)
+        self._patch("contacts", contact.object_id, properties)
+        return ObjectRef(
+            VENDOR, contact.object_id, contact.url, detail=f"set {', '.join(sorted(effect.values))}"
+        )
+
+    def add_tags(self, effect: AddTags, contact: ObjectRef) -> ObjectRef:
+        name = self._config.tags_property
+        current = self._properties("contacts", contact.object_id, [name]).get(name) or ""
+        have = [t for t in current.split(";") if t]
+        merged = have + [t for t in effect.tags if t not in have]
+        if merged != have:
+            self._patch("contacts", contact.object_id, {name: ";".join(merged)})
+        return ObjectRef(
+            contact.vendor, contact.object_id, contact.url, facts={"tags": ";".join(merged)}
+        )
+
+    # -- deals ------------------------------------------------------------------------------
+
+    def ensure_deal(self, effect: EnsureDeal, contact: ObjectRef) -> ObjectRef:
+        pipeline = self._pipeline(effect.pipeline)
+        order = [s.id for s in pipeline.ordered()]
+        target = self._stage_id(pipeline, effect.stage)
+        existing = self._find_deal(effect.deal_key)
+        if existing is None:
+            existing = self._create_deal(effect, contact, pipeline.id, target)
+            if existing.properties.get("dealstage") == target:
+                return self._deal_ref(existing.id, pipeline.id, target, f"created at {target}")
+        current = existing.properties.get("dealstage") or ""
+        move = decide_move(current, target, order, allow_backwards=effect.allow_backwards)
+        if move.moved:
+            self._patch("deals", existing.id, {"dealstage": move.stage, "pipeline": pipeline.id})
+        return self._deal_ref(existing.id, pipeline.id, move.stage, move.reason)
+
+    def _find_deal(self, key: str) -> api.SimpleObject | None:
+        params = {"idProperty": self._config.deal_key_property, "properties": "dealstage,pipeline"}
+        return self._http.find(api.SimpleObject, f"{api.OBJECTS}/deals/{key}", params)
+
+    def _create_deal(
+        self, effect: EnsureDeal, contact: ObjectRef, pipeline: str, stage: str
+    ) -> api.SimpleObject:
+        body = {
+            "properties": {
+                "dealname": effect.name,
+                "pipeline": pipeline,
+                "dealstage": stage,
+                self._config.deal_key_property: effect.deal_key,
+            },
+            "associations": [_association(contact.object_id, api.DEAL_TO_CONTACT)],
+        }
+        try:
+            return self._http.call(api.SimpleObject, "POST", f"{api.OBJECTS}/deals", json=body)
+        except Permanent as exc:
+            # Another call of the same lead created it a moment ago: the key is unique. HubSpot
+            # answers 409 for its own unique keys; for custom unique properties a 400 naming
+            # INVALID_UNIQUE_VALUE is what integrators report. Either way, read the winner.
+            duplicate = exc.status == 409 or "INVALID_UNIQUE_VALUE" in exc.message
+            found = self._find_deal(effect.deal_key) if duplicate else None
+            if found is None:
+                raise
+            return found
+
+    def _pipeline(self, id_or_label: str) -> api.Pipeline:
+        if id_or_label not in self._pipelines:
+            listed = self._http.call(api.Pipelines, "GET", f"{api.PIPELINES}/deals")
+            for p in listed.results:
+                self._pipelines[p.id] = self._pipelines[p.label] = p
+        if id_or_label not in self._pipelines:
+            raise Permanent(VENDOR, f"no deal pipeline {id_or_label!r} (see `callstate crm plan`)")
+        return self._pipelines[id_or_label]
+
+    @staticmethod
+    def _stage_id(pipeline: api.Pipeline, id_or_label: str) -> str:
+        for stage in pipeline.ordered():
+            if id_or_label in (stage.id, stage.label):
+                return stage.id
+        raise Permanent(
+            VENDOR, f"pipeline {pipeline.label!r} has no stage {id_or_label!r} (see `crm plan`)"
+        )
+
+    def _deal_ref(self, deal_id: str, pipeline: str, stage: str, reason: str) -> ObjectRef:
+        return ObjectRef(
+            VENDOR,
+            deal_id,
+            self._record_url("0-3", "deals", deal_id),
+            detail=reason,
+            facts={"stage": stage, "pipeline": pipeline},
+        )
+
+    # -- owners -----------------------------------------------------------------------------
+
+    def assign_owner(
+        self, effect: AssignOwner, contact: ObjectRef, deal: ObjectRef | None
+    ) -> ObjectRef:
+        wanted = self._owner(effect.owner_email)
+        current = self._properties("contacts", contact.object_id, ["hubspot_owner_id"])
+        owner_id = (effect.sticky and current.get("hubspot_owner_id")) or wanted.id
+        if current.get("hubspot_owner_id") != owner_id:
+            self._patch("contacts", contact.object_id, {"hubspot_owner_id": owner_id})
+        if deal is not None:
+            on_deal = self._properties("deals", deal.object_id, ["hubspot_owner_id"])
+            if not (effect.sticky and on_deal.get("hubspot_owner_id")):
+                self._patch("deals", deal.object_id, {"hubspot_owner_id": owner_id})
+        kept = owner_id != wanted.id
+        owner = self._owner_by_id(owner_id) if kept else wanted
+        return ObjectRef(
+            VENDOR,
+            owner_id,
+            None,
+            detail=f"kept the existing owner {owner.email}" if kept else f"assigned {owner.email}",
+            facts={"owner_email": owner.email or effect.owner_email},
+        )
+
+    def _owner(self, email: str) -> api.Owner:
+        key = email.casefold()
+        if key not in self._owners:
+            found = self._http.call(api.Owners, "GET", api.OWNERS, params={"email": email})
+            live = [o for o in found.results if not o.archived]
+            if not live:
+                raise Permanent(VENDOR, f"no HubSpot user with email {email} (invite them)")
+            self._owners[key] = live[0]
+        return self._owners[key]
+
+    def _owner_by_id(self, owner_id: str) -> api.Owner:
+        owner = self._http.find(api.Owner, f"{api.OWNERS}/{owner_id}")
+        return owner or api.Owner(id=owner_id)
+
+    # -- sequences --------------------------------------------------------------------------
+
+    def enroll(self, effect: EnrollSequence, contact: ObjectRef, sender_email: str) -> ObjectRef:
+        """Sequences need a Sales/Service Hub Professional seat and an email to send to
+        (research/crm.md §1.9); either missing → `Unsupported`, reported by `doctor`."""
+        if not self._properties("contacts", contact.object_id, ["email"]).get("email"):
+            raise Unsupported(VENDOR, "the contact has no email address; sequences send email")
+        path = f"{api.SEQUENCES}/enrollments/contact/{contact.object_id}"
+        current = self._http.find(api.Enrollment, path)
+        if current is not None and current.sequenceId == effect.sequence:
+            return ObjectRef(VENDOR, current.id, None, detail="already enrolled")
+        sender = self._owner(sender_email)
+        if sender.userId is None:
+            raise Permanent(VENDOR, f"HubSpot owner {sender_email} has no user id")
+        body = {
+            "contactId": contact.object_id,
+            "sequenceId": effect.sequence,
+            "senderEmail": sender_email,
+        }
+        try:
+            enrolled = self._http.call(
+                api.Enrollment,
+                "POST",
+                f"{api.SEQUENCES}/enrollments",
+                json=body,
+                params={"userId": str(sender.userId)},
+            )
+        except Permanent as exc:
+            if exc.status in (401, 403):
+                raise Unsupported(VENDOR, f"sequences are not available: {exc.message}") from exc
+            raise
+        return ObjectRef(
+            VENDOR, enrolled.id, None, detail=f"enrolled in sequence {effect.sequence}"
+        )
+
+    # -- calls ------------------------------------------------------------------------------
+
+    def log_call(
+        self, effect: LogCall, contact: ObjectRef, deal: ObjectRef | None, *, recover: bool
+    ) -> ObjectRef:
         if recover and (found := self._find_call(effect.key)) is not None:
             return found
+        associations = [_association(contact.object_id, api.CALL_TO_CONTACT)]
+        if deal is not None:
+            associations.append(_association(deal.object_id, api.CALL_TO_DEAL))
         body = {
             "properties": mapping.call_properties(effect, self._config.call_key_property),
-            "associations": [
-                {
-                    "to": {"id": contact.object_id},
-                    "types": [
-                        {
-                            "associationCategory": "HUBSPOT_DEFINED",
-                            "associationTypeId": api.CALL_TO_CONTACT,
-                        }
-                    ],
-                }
-            ],
+            "associations": associations,
         }
-        created = self._parse(api.SimpleObject, self._post(f"{api.OBJECTS}/calls", body))
-        return ObjectRef(VENDOR, created.id, self._record_url("0-48", "calls", created.id))
+        created = self._http.call(api.SimpleObject, "POST", f"{api.OBJECTS}/calls", json=body)
+        return self._ref("0-48", "calls", created.id)
 
     def _find_call(self, key: str) -> ObjectRef | None:
         """Search by our key. Search lags writes by seconds, so a miss is retried before we trust
         it (research/crm.md §0.6): creating after a false miss would log the call twice."""
+        prop = self._config.call_key_property
         body = {
-            "filterGroups": [
-                {
-                    "filters": [
-                        {
-                            "propertyName": self._config.call_key_property,
-                            "operator": "EQ",
-                            "value": key,
-                        }
-                    ]
-                }
-            ],
-            "properties": [self._config.call_key_property],
+            "filterGroups": [{"filters": [{"propertyName": prop, "operator": "EQ", "value": key}]}],
+            "properties": [prop],
             "limit": 1,
         }
         for attempt in range(self._search_attempts):
-            found = self._parse(api.SearchResponse, self._post(f"{api.OBJECTS}/calls/search", body))
+            found = self._http.call(
+                api.SearchResponse, "POST", f"{api.OBJECTS}/calls/search", json=body
+            )
             if found.results:
-                call_id = found.results[0].id
-                return ObjectRef(VENDOR, call_id, self._record_url("0-48", "calls", call_id))
+                return self._ref("0-48", "calls", found.results[0].id)
             if attempt + 1 < self._search_attempts:
                 self._sleep(self._search_pause)
         return None
 
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _properties(
+        self, type_name: str, object_id: str, names: list[str]
+    ) -> dict[str, str | None]:
+        path = f"{api.OBJECTS}/{type_name}/{object_id}"
+        found = self._http.call(
+            api.SimpleObject, "GET", path, params={"properties": ",".join(names)}
+        )
+        return found.properties
+
+    def _patch(self, type_name: str, object_id: str, properties: dict[str, str]) -> None:
+        path = f"{api.OBJECTS}/{type_name}/{object_id}"
+        self._http.request("PATCH", path, json={"properties": properties})
+
+    def _ref(self, type_id: str, type_name: str, object_id: str) -> ObjectRef:
+        return ObjectRef(VENDOR, object_id, self._record_url(type_id, type_name, object_id))
+
     def _record_url(self, type_id: str, type_name: str, object_id: str) -> str:
-        if self._base_url == PUBLIC_API and self._config.portal_id:
+        if self._http.base_url == PUBLIC_API and self._config.portal_id:
             return (
                 f"https://app.hubspot.com/contacts/{self._config.portal_id}"
                 f"/record/{type_id}/{object_id}"
             )
-        return f"{self._base_url}/crm/v3/objects/{type_name}/{object_id}"
-
-    def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        with transport_errors(VENDOR):
-            response = self._client.post(path, json=body)
-        if response.is_success:
-            return response
-        raise classify(VENDOR, response, self._error_message(response))
-
-    @staticmethod
-    def _error_message(response: httpx.Response) -> str:
-        try:
-            error = api.ErrorBody.model_validate_json(response.content)
-        except ValidationError:
-            return f"HTTP {response.status_code}"
-        reference = f" (correlationId {error.correlationId})" if error.correlationId else ""
-        return f"HTTP {response.status_code} {error.category or ''}: {error.message}{reference}"
-
-    @staticmethod
-    def _parse(model: type[_W], response: httpx.Response) -> _W:
-        try:
-            return model.model_validate_json(response.content)
-        except ValidationError as exc:
-            raise Permanent(VENDOR, f"unexpected response shape: {exc}") from exc
+        return f"{self._http.base_url}/crm/v3/objects/{type_name}/{object_id}"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime
 
 from callstate.domain.call import Direction, Disposition
 from callstate.domain.effects import LogCall, UpsertContact
+from callstate.domain.fields import FieldValue
 
 # Default call outcomes every portal has (hs_call_disposition takes the outcome's GUID; portals
 # may add their own). research/crm.md §1.8.
@@ -37,9 +39,30 @@ def contact_properties(effect: UpsertContact, key_property: str) -> dict[str, st
     return properties
 
 
+def wire_value(value: FieldValue) -> str:
+    """HubSpot property values are strings: booleans `true`/`false`, datetimes ISO 8601 in UTC,
+    multiple checkboxes `;`-joined (HubSpot properties guide)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, tuple):
+        return ";".join(value)
+    return str(value)
+
+
+def field_properties(values: dict[str, FieldValue], prefix: str) -> dict[str, str]:
+    return {prefix + name: wire_value(value) for name, value in sorted(values.items())}
+
+
 def call_body(effect: LogCall) -> str:
-    """Summary first, then the transcript, as the HTML HubSpot renders on the timeline."""
+    """Outcome and summary first, then the transcript, as HTML HubSpot renders on the timeline."""
     parts = []
+    if effect.outcome:
+        tags = f" · tags: {', '.join(effect.tags)}" if effect.tags else ""
+        parts.append(
+            f"<p><b>Outcome:</b> {html.escape(effect.outcome.label)}{html.escape(tags)}</p>"
+        )
     if effect.summary:
         parts.append(f"<p>{html.escape(effect.summary)}</p>")
     if effect.transcript:

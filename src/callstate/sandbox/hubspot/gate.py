@@ -1,10 +1,14 @@
 """The HubSpot request gate: Bearer authentication and API rate limits, before routing.
 
-Rate limits (research/crm.md §1.2): a rolling 10-second burst budget per app and a daily budget
-per account. Every non-search response carries `X-HubSpot-RateLimit-Max`, `-Remaining`,
-`-Interval-Milliseconds`, `-Daily`, `-Daily-Remaining`; search responses carry none. Counting
-always happens so the headers move like HubSpot's; refusing with 429 (body with `errorType`
-RATE_LIMIT and `policyName`) happens only when a `HubSpotRateLimit` is configured.
+Rate limits (research/crm.md §0.3, §1.2): a rolling 10-second burst budget per app and a daily
+budget per account. CRM search (`POST .../search`) has its own budget, 5 requests per second per
+account, and still counts toward the daily one. Every non-search response carries
+`X-HubSpot-RateLimit-Max`, `-Remaining`, `-Interval-Milliseconds`, `-Daily`, `-Daily-Remaining`;
+search responses carry none, 429s included. Counting always happens so the headers move like
+HubSpot's; refusing with 429 (body with `errorType` RATE_LIMIT and `policyName`
+TEN_SECONDLY_ROLLING, SECONDLY for search, or DAILY) happens only when a `HubSpotRateLimit` is
+configured. The emulator's own 429s carry no `Retry-After`: whether HubSpot sends one is
+unverified (research/crm.md §7); a programmed fault can add it (`retry_after`).
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ from callstate.sandbox.hubspot.errors import error_body, rate_limit_body
 
 @dataclass(frozen=True)
 class HubSpotRateLimit:
-    """Budgets to enforce; the defaults are a Free/Starter private app (100/10 s, 250k/day)."""
+    """Budgets to enforce; the defaults are a Free/Starter private app (100/10 s, 250k/day)
+    and the CRM search limit of 5 requests per second per account."""
 
     max_per_interval: int = 100
     interval_seconds: float = 10.0
     daily: int = 250_000
+    search_per_second: int = 5
 
 
 class RateCounter:
@@ -40,6 +46,7 @@ class RateCounter:
         self.limit = limit or HubSpotRateLimit()
         self._clock = clock
         self._window: deque[float] = deque()
+        self._search_window: deque[float] = deque()
         self._day = ""
         self._day_count = 0
         self._lock = threading.Lock()
@@ -47,17 +54,31 @@ class RateCounter:
     def reset(self) -> None:
         with self._lock:
             self._window.clear()
+            self._search_window.clear()
             self._day_count = 0
+
+    def take_search(self) -> str | None:
+        """Count one search request; returns the exhausted policy or None (no headers)."""
+        now = self._clock()
+        with self._lock:
+            _expire(self._search_window, now - 1.0)
+            self._roll_day(now)
+            policy = None
+            if self.enforced and self._day_count >= self.limit.daily:
+                policy = "DAILY"
+            elif self.enforced and len(self._search_window) >= self.limit.search_per_second:
+                policy = "SECONDLY"
+            if policy is None:
+                self._search_window.append(now)
+                self._day_count += 1
+            return policy
 
     def take(self) -> tuple[str | None, dict[str, str]]:
         """Count one request; returns (exhausted policy or None, rate-limit headers)."""
         now = self._clock()
         with self._lock:
-            while self._window and self._window[0] <= now - self.limit.interval_seconds:
-                self._window.popleft()
-            day = datetime.fromtimestamp(now, UTC).date().isoformat()
-            if day != self._day:
-                self._day, self._day_count = day, 0
+            _expire(self._window, now - self.limit.interval_seconds)
+            self._roll_day(now)
             policy = None
             if self.enforced and self._day_count >= self.limit.daily:
                 policy = "DAILY"
@@ -80,6 +101,16 @@ class RateCounter:
                 ),
             }
         return policy, headers
+
+    def _roll_day(self, now: float) -> None:
+        day = datetime.fromtimestamp(now, UTC).date().isoformat()
+        if day != self._day:
+            self._day, self._day_count = day, 0
+
+
+def _expire(window: deque[float], before: float) -> None:
+    while window and window[0] <= before:
+        window.popleft()
 
 
 _NO_AUTH = (
@@ -107,6 +138,10 @@ class HubSpotGate:
             return
         if path.endswith("/search"):
             # Search is metered separately and answers without rate-limit headers.
+            exhausted = self.counter.take_search()
+            if exhausted is not None:
+                await JSONResponse(rate_limit_body(exhausted), 429)(scope, receive, send)
+                return
             await self.app(scope, receive, send)
             return
         policy, headers = self.counter.take()

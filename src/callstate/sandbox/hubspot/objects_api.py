@@ -1,9 +1,9 @@
 """CRM object endpoints, served under `/crm/v3/objects` and `/crm/objects/2026-09` alike.
 
-Operations (shapes from `crm-contacts-v3.json` / `crm-calls-v3.json` and their 2026-09
-twins): create (201), get by id or by a unique `idProperty`, list with cursor paging, PATCH,
-`batch/upsert` and `search`. `{objectType}` accepts the name, the singular or the type id
-(`contacts` / `contact` / `0-1`).
+Operations (shapes from `crm-contacts-v3.json` / `crm-deals-v3.json` / `crm-calls-v3.json`
+and their 2026-09 twins): create (201), get by id or by a unique `idProperty`, list with
+cursor paging, PATCH, `batch/upsert` and `search`. `{objectType}` accepts the name, the
+singular or the type id (`contacts` / `contact` / `0-1`).
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from callstate.sandbox.hubspot.errors import validation
-from callstate.sandbox.hubspot.properties import definitions, now_iso
+from callstate.sandbox.hubspot.properties import definitions
 from callstate.sandbox.hubspot.records import NewAssociation, Records, UpsertInput, public_object
 from callstate.sandbox.hubspot.schema import ObjectType, association_name, resolve_type
 from callstate.sandbox.hubspot.search import SearchRequest, search
+from callstate.sandbox.hubspot.timestamps import now_iso
 from callstate.sandbox.store import Doc, Store
 
+OBJECTS_PREFIXES = ("/crm/v3/objects", "/crm/objects/2026-09")
 PropertyValue = str | int | float | bool | None
 IdProperty = Annotated[str | None, Query(alias="idProperty")]
 _WIRE = ConfigDict(

@@ -1,36 +1,36 @@
-"""Property definitions per object type, and validation of the values written to objects.
+"""Property definitions per object type: create, read, update (collection `properties:<type>`).
 
-Definitions are stored like any other emulator state (collection `properties:<type>`): the
-built-ins from `schema.py`, the `seed_properties`, and whatever a client creates through
-`POST /crm/v3/properties/{objectType}`. `hasUniqueValue` is fixed at creation, at most ten per
-object type (HubSpot properties guide, "unique properties"); a second property with an existing
-name is a 409 (legacy properties docs: "Returns a 409 Conflict ... Property names must be
-unique").
-
-Writes are validated the way HubSpot validates them: unknown properties, read-only values,
-enumeration values that are not an option's internal `value` (INVALID_OPTION), numbers and
-dates. Values are strings on the wire; dates come back as ISO 8601 whatever form was sent.
+Definitions are stored like any other emulator state: the built-ins from `builtins.py`, the
+`seed_properties`, and whatever a client creates through `POST /crm/v3/properties/{objectType}`.
+`hasUniqueValue` is fixed at creation, at most ten per object type (HubSpot properties guide,
+"unique properties"); a second property with an existing name is a 409 (legacy properties docs:
+"Returns a 409 Conflict ... Property names must be unique"). `PATCH` overwrites the fields it
+is given (crm-properties-v3.json "Update a property"), e.g. to add enumeration options.
+What may be written *to* a property is checked in `values.py`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from callstate.sandbox.hubspot.errors import HubSpotError, invalid_properties, validation
-from callstate.sandbox.hubspot.schema import ObjectType, builtin_properties
+from callstate.sandbox.hubspot import groups
+from callstate.sandbox.hubspot.builtins import builtin_properties
+from callstate.sandbox.hubspot.errors import HubSpotError, not_found, validation
+from callstate.sandbox.hubspot.schema import ObjectType
+from callstate.sandbox.hubspot.timestamps import now_iso
 from callstate.sandbox.store import Doc, Tx
 
 MAX_UNIQUE_PROPERTIES = 10
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
 _WIRE = ConfigDict(extra="ignore", alias_generator=to_camel, populate_by_name=True)
+PropertyType = Literal[
+    "bool", "date", "datetime", "enumeration", "number", "phone_number", "string"
+]
 
 
 class OptionInput(BaseModel):
@@ -48,7 +48,7 @@ class PropertyCreate(BaseModel):
     model_config = _WIRE
     name: str
     label: str
-    type: Literal["bool", "date", "datetime", "enumeration", "number", "phone_number", "string"]
+    type: PropertyType
     field_type: str
     group_name: str
     description: str = ""
@@ -64,10 +64,21 @@ class PropertyCreate(BaseModel):
     text_display_hint: str | None = None
 
 
-def now_iso(now: float) -> str:
-    """HubSpot's timestamp format: ISO 8601, milliseconds, `Z`."""
-    moment = datetime.fromtimestamp(now, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+class PropertyUpdate(BaseModel):
+    """The `PropertyUpdate` request schema: every field optional, given ones overwrite."""
+
+    model_config = _WIRE
+    label: str | None = None
+    type: PropertyType | None = None
+    field_type: str | None = None
+    group_name: str | None = None
+    description: str | None = None
+    options: list[OptionInput] | None = None
+    display_order: int | None = None
+    hidden: bool | None = None
+    form_field: bool | None = None
+    number_display_hint: str | None = None
+    text_display_hint: str | None = None
 
 
 def _collection(object_type: ObjectType) -> str:
@@ -76,6 +87,13 @@ def _collection(object_type: ObjectType) -> str:
 
 def definitions(tx: Tx, object_type: ObjectType) -> dict[str, Doc]:
     return dict(tx.scan(_collection(object_type)))
+
+
+def get(tx: Tx, object_type: ObjectType, name: str) -> Doc:
+    definition = tx.get(_collection(object_type), name)
+    if definition is None:
+        raise not_found(f"Unable to find property {name} for object type {object_type.type_id}")
+    return definition
 
 
 def unique_properties(tx: Tx, object_type: ObjectType) -> set[str]:
@@ -103,8 +121,8 @@ def create(tx: Tx, object_type: ObjectType, spec: PropertyCreate, now: float) ->
         raise HubSpotError(
             409, "OBJECT_ALREADY_EXISTS", f"Property named '{spec.name}' already exists."
         )
-    if spec.type == "enumeration" and not spec.options and not spec.external_options:
-        raise validation(f"Enumeration property '{spec.name}' requires options")
+    _check_group(tx, object_type, spec.group_name)
+    _check_options(spec.name, spec.type, spec.options, spec.external_options)
     if spec.has_unique_value and len(unique_properties(tx, object_type)) >= MAX_UNIQUE_PROPERTIES:
         raise validation(
             f"Object type {object_type.type_id} already has {MAX_UNIQUE_PROPERTIES} unique "
@@ -129,79 +147,45 @@ def create(tx: Tx, object_type: ObjectType, spec: PropertyCreate, now: float) ->
     return definition
 
 
-def normalize_values(
-    defs: Mapping[str, Doc], values: Mapping[str, object]
-) -> dict[str, str | None]:
-    """Validate written values; `None` in the result clears the property ("" clears too)."""
-    problems: list[tuple[str, str, str]] = []
-    out: dict[str, str | None] = {}
-    for name, raw in values.items():
-        definition = defs.get(name)
-        if definition is None:
-            problems.append((name, "PROPERTY_DOESNT_EXIST", f'Property "{name}" does not exist'))
-            continue
-        if definition["modificationMetadata"].get("readOnlyValue"):
-            problems.append(
-                (
-                    name,
-                    "READ_ONLY_VALUE",
-                    f'"{name}" is a read only property; its value cannot be set.',
-                )
-            )
-            continue
-        if raw is None or raw == "":
-            out[name] = None
-            continue
-        text = ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
-        value, problem = _check(definition, text)
-        if problem is not None:
-            problems.append((name, problem[0], problem[1]))
-        else:
-            out[name] = value
-    if problems:
-        raise invalid_properties(problems)
-    return out
+def update(tx: Tx, object_type: ObjectType, name: str, patch: PropertyUpdate, now: float) -> Doc:
+    definition = get(tx, object_type, name)
+    changes = patch.model_dump(by_alias=True, exclude_none=True)
+    rules = definition["modificationMetadata"]
+    if rules.get("readOnlyDefinition") and set(changes) - {"options"}:
+        raise validation(f"Property {name} is HubSpot-defined; its definition is read only")
+    if "options" in changes and rules.get("readOnlyOptions"):
+        raise validation(f"The options of property {name} are read only")
+    if patch.group_name is not None:
+        _check_group(tx, object_type, patch.group_name)
+    merged = {**definition, **changes}
+    _check_options(
+        name,
+        merged["type"],
+        patch.options if patch.options is not None else definition["options"],
+        bool(merged.get("externalOptions")),
+    )
+    merged["updatedAt"] = now_iso(now)
+    tx.put(_collection(object_type), name, merged)
+    return merged
 
 
-def _check(definition: Doc, text: str) -> tuple[str, tuple[str, str] | None]:
-    kind = definition["type"]
-    if definition["name"] == "email":
-        if "@" not in text:
-            return text, ("INVALID_EMAIL", f"Email address {text} is invalid")
-        return text.strip().lower(), None
-    if kind == "number":
-        try:
-            float(text)
-        except ValueError:
-            return text, ("INVALID_INTEGER", f"{text} was not a valid number.")
-        return text, None
-    if kind in ("datetime", "date"):
-        moment = parse_timestamp(text)
-        if moment is None:
-            return text, ("INVALID_DATE", f"{text} was not a valid date or epoch milliseconds.")
-        if kind == "date":
-            return moment.strftime("%Y-%m-%d"), None
-        return now_iso(moment.timestamp()), None
-    if kind == "bool" and text not in ("true", "false"):
-        return text, ("INVALID_BOOLEAN", f"{text} was not a valid boolean (true or false).")
-    if kind == "enumeration" and definition["options"] and not definition.get("externalOptions"):
-        allowed = [o["value"] for o in definition["options"]]
-        # Multi-select values are joined with ';' (HubSpot properties guide).
-        for part in text.split(";"):
-            if part not in allowed:
-                return text, (
-                    "INVALID_OPTION",
-                    f"{part} was not one of the allowed options: {allowed}",
-                )
-    return text, None
+def _check_group(tx: Tx, object_type: ObjectType, group_name: str) -> None:
+    # HubSpot's answer to an unknown group is not documented and we could not observe it;
+    # the UI offers existing groups only, so the emulator refuses (400) rather than inventing
+    # the group, which would hide a missing "create group" step in `crm apply`.
+    if groups.find(tx, object_type, group_name) is None:
+        raise validation(
+            f"Property group {group_name} does not exist for object type {object_type.type_id}",
+            context={"groupName": [group_name]},
+        )
 
 
-def parse_timestamp(text: str) -> datetime | None:
-    """ISO 8601 (naive = UTC) or epoch milliseconds, as HubSpot accepts for dates."""
-    if text.lstrip("-").isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, UTC)
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _check_options(
+    name: str, kind: str, options: Sequence[OptionInput | Doc], external: bool
+) -> None:
+    values = [o.value if isinstance(o, OptionInput) else str(o["value"]) for o in options]
+    if kind == "enumeration" and not values and not external:
+        # crm-properties-v3.json PropertyCreate.options: "required for enumerated properties".
+        raise validation(f"Enumeration property '{name}' requires options")
+    if len(set(values)) != len(values):
+        raise validation(f"Property '{name}' has duplicate option values")

@@ -7,7 +7,10 @@ maps each value of a unique property (email, or any `hasUniqueValue` property) t
 
 Every operation runs in one store transaction, so a batch upsert checks and claims its unique
 values atomically: concurrent upserts of the same value produce one record (HubSpot's documented
-way to write without duplicates, research/crm.md §1.4).
+way to write without duplicates, research/crm.md §1.4). Values are checked by `values.py`
+(options, owners, types); rules that read other state run on every insert and update: a deal's
+`dealstage` must belong to its `pipeline` (`pipelines.place_deal`). Associations given inline on
+create are checked and written in the same transaction, so a bad one writes nothing.
 
 Search lag: HubSpot's search index trails writes (research/crm.md §0.6). A record changed less
 than `search_lag_seconds` ago is seen by search as it was before the change (`indexed`, `None`
@@ -20,19 +23,18 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from callstate.sandbox.hubspot import owners, pipelines
 from callstate.sandbox.hubspot.errors import HubSpotError, invalid_properties, not_found, validation
-from callstate.sandbox.hubspot.properties import (
-    definitions,
-    normalize_values,
-    now_iso,
-    unique_properties,
-)
+from callstate.sandbox.hubspot.properties import definitions, unique_properties
 from callstate.sandbox.hubspot.schema import (
     ASSOCIATION_TYPES,
     CONTACTS,
-    OBJECT_TYPES,
+    DEALS,
     ObjectType,
+    type_named,
 )
+from callstate.sandbox.hubspot.timestamps import now_iso
+from callstate.sandbox.hubspot.values import normalize_values
 from callstate.sandbox.store import Doc, Store, Tx
 
 FIRST_ID = 1001
@@ -112,7 +114,9 @@ class Records:
     def linked(self, t: ObjectType, object_id: str) -> list[Linked]:
         with self._store.transaction() as tx:
             rows = tx.scan(_assoc(t, object_id))
-        return [Linked(_type(doc["toType"]), doc["toId"], tuple(doc["typeIds"])) for _, doc in rows]
+        return [
+            Linked(type_named(doc["toType"]), doc["toId"], tuple(doc["typeIds"])) for _, doc in rows
+        ]
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -124,7 +128,7 @@ class Records:
     ) -> Doc:
         with self._store.transaction() as tx:
             defs = definitions(tx, t)
-            record = self._insert(tx, t, defs, normalize_values(defs, properties))
+            record = self._insert(tx, t, defs, _normalize(tx, defs, properties))
             for association in associations:
                 self._link_input(tx, t, record["id"], association)
             return record
@@ -142,7 +146,7 @@ class Records:
             if record is None:
                 raise not_found(f"Object not found.  objectId are usually numeric.  ({object_id})")
             defs = definitions(tx, t)
-            return self._apply(tx, t, defs, record, normalize_values(defs, properties))
+            return self._apply(tx, t, defs, record, _normalize(tx, defs, properties))
 
     def upsert(self, t: ObjectType, inputs: Sequence[UpsertInput]) -> list[tuple[Doc, bool]]:
         """Create or update each input by its unique `idProperty` value, all or nothing."""
@@ -159,7 +163,7 @@ class Records:
                     raise validation(
                         f"Unable to perform update/upsert by non-unique {t.type_id} property {prop}"
                     )
-                key = normalize_values(defs, {prop: item.id})[prop]
+                key = _normalize(tx, defs, {prop: item.id})[prop]
                 if key is None:
                     raise validation(f"Upsert input needs a non-empty id for {prop}")
                 keyed.append((prop, key, item))
@@ -169,7 +173,7 @@ class Records:
                 raise validation(f"Duplicate IDs found in batch input: {duplicates}")
             results = []
             for prop, key, item in keyed:
-                values = normalize_values(defs, item.properties)
+                values = _normalize(tx, defs, item.properties)
                 values[prop] = key
                 holder = tx.get(_unique(t, prop), key)
                 record = None if holder is None else tx.get(_objects(t), holder["id"])
@@ -208,6 +212,7 @@ class Records:
     def _insert(
         self, tx: Tx, t: ObjectType, defs: Mapping[str, Doc], values: Mapping[str, str | None]
     ) -> Doc:
+        values = _object_rules(tx, t, None, values)
         missing = [p for p in t.required_on_create if not values.get(p)]
         if missing:
             raise invalid_properties(
@@ -244,6 +249,7 @@ class Records:
         record: Doc,
         values: Mapping[str, str | None],
     ) -> Doc:
+        values = _object_rules(tx, t, record["properties"], values)
         self._claim_uniques(tx, t, defs, record["id"], record["properties"], values)
         now = self._clock()
         if now >= record["changedAt"] + self._lag:
@@ -288,7 +294,7 @@ class Records:
         ]
         if not targets:
             raise validation(f"associationTypeId {a.type_id} is not valid for {from_t.type_id}")
-        to_t = _type(targets[0])
+        to_t = type_named(targets[0])
         if tx.get(_objects(to_t), a.to_id) is None:
             raise validation(f"Cannot associate: no {to_t.singular} with ID {a.to_id} exists")
         self._link(tx, from_t, from_id, to_t, a.to_id)
@@ -333,8 +339,19 @@ def _conflict(t: ObjectType, name: str, value: str, holder: str) -> HubSpotError
     )
 
 
-def _type(name: str) -> ObjectType:
-    return next(t for t in OBJECT_TYPES if t.name == name)
+def _normalize(
+    tx: Tx, defs: Mapping[str, Doc], values: Mapping[str, object]
+) -> dict[str, str | None]:
+    return normalize_values(defs, values, owners=owners.active_ids(tx))
+
+
+def _object_rules(
+    tx: Tx, t: ObjectType, current: Mapping[str, str] | None, values: Mapping[str, str | None]
+) -> Mapping[str, str | None]:
+    """Rules spanning other state: a deal's stage must belong to its pipeline."""
+    if t is DEALS:
+        return pipelines.place_deal(tx, current, values)
+    return values
 
 
 def public_object(

@@ -1,17 +1,15 @@
-"""What the HubSpot emulator knows about object types, association types and built-in properties.
+"""What the HubSpot emulator knows about object types and association types.
 
-Only contacts (`0-1`) and calls (`0-48`) are emulated; adding an object type is one more
-`ObjectType` (plus its built-in properties and association type ids). Association type ids are
-HubSpot's HUBSPOT_DEFINED ones (hubspot-api-client 12.0.0 `hubspot/crm/association_type.py`).
-Built-in properties are the few a call-logging integration touches (HubSpot calls guide:
-developers.hubspot.com/docs/api/crm/calls); anything else written to an object must be created
-through the properties API first, as in a real portal.
+Emulated: contacts (`0-1`), deals (`0-3`) and calls (`0-48`); adding an object type is one more
+`ObjectType` (plus its built-in properties in `builtins.py` and its association type ids).
+Association type ids are HubSpot's HUBSPOT_DEFINED ones (hubspot-api-client 12.0.0
+`hubspot/crm/association_type.py`: DEAL_TO_CONTACT 3, CONTACT_TO_DEAL 4, CONTACT_TO_CALL 193,
+CALL_TO_CONTACT 194, DEAL_TO_CALL 205, CALL_TO_DEAL 206).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,27 @@ CONTACTS = ObjectType(
     query_properties=("firstname", "lastname", "email", "phone", "mobilephone", "company"),
 )
 
+DEALS = ObjectType(
+    name="deals",
+    type_id="0-3",
+    singular="deal",
+    created_property="createdate",
+    modified_property="hs_lastmodifieddate",
+    # "Properties returned by default" table in crm-deals-v3.json (`dealname`, `amount`,
+    # `closedate`, `pipeline`, `dealstage`) plus the three every object returns.
+    default_properties=(
+        "amount",
+        "closedate",
+        "createdate",
+        "dealname",
+        "dealstage",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+        "pipeline",
+    ),
+    query_properties=("dealname",),
+)
+
 CALLS = ObjectType(
     name="calls",
     type_id="0-48",
@@ -60,7 +79,7 @@ CALLS = ObjectType(
     query_properties=("hs_call_title", "hs_call_body"),
 )
 
-OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, CALLS)
+OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, DEALS, CALLS)
 _BY_ALIAS = {alias: t for t in OBJECT_TYPES for alias in t.aliases}
 
 
@@ -69,126 +88,21 @@ def resolve_type(name: str) -> ObjectType | None:
     return _BY_ALIAS.get(name.lower())
 
 
-# (from, to) -> HUBSPOT_DEFINED association type id, and its label-free name.
+def type_named(name: str) -> ObjectType:
+    """The emulated type whose plural name is `name` (names stored in the emulator's state)."""
+    return next(t for t in OBJECT_TYPES if t.name == name)
+
+
+# (from, to) -> HUBSPOT_DEFINED association type id of the unlabelled association.
 ASSOCIATION_TYPES: dict[tuple[str, str], int] = {
+    ("deals", "contacts"): 3,
+    ("contacts", "deals"): 4,
     ("contacts", "calls"): 193,
     ("calls", "contacts"): 194,
+    ("deals", "calls"): 205,
+    ("calls", "deals"): 206,
 }
 
 
 def association_name(from_type: ObjectType, to_type: ObjectType) -> str:
     return f"{from_type.singular}_to_{to_type.singular}"
-
-
-# -- built-in property definitions ---------------------------------------------------------
-
-# fmt: off
-_CALL_STATUSES = (
-    "BUSY", "CALLING_CRM_USER", "CANCELED", "COMPLETED", "CONNECTING", "FAILED",
-    "IN_PROGRESS", "NO_ANSWER", "QUEUED", "RINGING",
-)
-_LIFECYCLE = (
-    "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
-    "customer", "evangelist", "other",
-)
-_LEAD_STATUS = (
-    "NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT",
-    "CONNECTED", "BAD_TIMING",
-)
-# fmt: on
-READ_ONLY_PROPERTIES = frozenset(
-    {"hs_object_id", "lastmodifieddate", "hs_createdate", "hs_lastmodifieddate"}
-)
-
-# name, label, type, fieldType, options (enumerations), extra flags
-_Spec = tuple[str, str, str, str, tuple[str, ...], dict[str, Any]]
-_EXTERNAL: dict[str, Any] = {"externalOptions": True}
-_OWNER: dict[str, Any] = {"externalOptions": True, "referencedObjectType": "OWNER"}
-_CONTACT_PROPERTIES: tuple[_Spec, ...] = (
-    # Email is the contacts' built-in unique key (HubSpot properties guide).
-    ("email", "Email", "string", "text", (), {"hasUniqueValue": True}),
-    ("firstname", "First Name", "string", "text", (), {}),
-    ("lastname", "Last Name", "string", "text", (), {}),
-    ("phone", "Phone Number", "string", "phonenumber", (), {}),
-    ("mobilephone", "Mobile Phone Number", "string", "phonenumber", (), {}),
-    ("company", "Company Name", "string", "text", (), {}),
-    ("jobtitle", "Job Title", "string", "text", (), {}),
-    ("website", "Website URL", "string", "text", (), {}),
-    ("city", "City", "string", "text", (), {}),
-    ("state", "State/Region", "string", "text", (), {}),
-    ("zip", "Postal Code", "string", "text", (), {}),
-    ("country", "Country/Region", "string", "text", (), {}),
-    ("hs_timezone", "Time Zone", "string", "text", (), {}),
-    ("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", _LIFECYCLE, {}),
-    ("hs_lead_status", "Lead Status", "enumeration", "radio", _LEAD_STATUS, {}),
-    ("hubspot_owner_id", "Contact owner", "enumeration", "select", (), _OWNER),
-    ("notes_last_contacted", "Last Contacted", "datetime", "date", (), {}),
-    ("createdate", "Create Date", "datetime", "date", (), {}),
-    ("lastmodifieddate", "Last Modified Date", "datetime", "date", (), {}),
-    ("hs_object_id", "Record ID", "number", "number", (), {}),
-)
-_CALL_PROPERTIES: tuple[_Spec, ...] = (
-    ("hs_timestamp", "Activity date", "datetime", "date", (), {}),
-    ("hs_call_title", "Call Title", "string", "text", (), {}),
-    ("hs_call_body", "Call notes", "string", "html", (), {}),
-    ("hs_call_direction", "Call direction", "enumeration", "select", ("INBOUND", "OUTBOUND"), {}),
-    # Outcome GUIDs are per portal, so the emulator cannot know the option list.
-    ("hs_call_disposition", "Call outcome", "enumeration", "select", (), _EXTERNAL),
-    ("hs_call_duration", "Call duration (ms)", "number", "number", (), {}),
-    ("hs_call_from_number", "From number", "string", "text", (), {}),
-    ("hs_call_to_number", "To number", "string", "text", (), {}),
-    ("hs_call_recording_url", "Recording URL", "string", "text", (), {}),
-    ("hs_call_status", "Call status", "enumeration", "select", _CALL_STATUSES, {}),
-    ("hs_call_callee_object_id", "Callee object id", "number", "number", (), {}),
-    ("hs_call_callee_object_type_id", "Callee object type id", "string", "text", (), {}),
-    ("hs_activity_type", "Call and meeting type", "enumeration", "select", (), _EXTERNAL),
-    ("hs_call_source", "Call source", "string", "text", (), {}),
-    ("hubspot_owner_id", "Activity assigned to", "enumeration", "select", (), _OWNER),
-    ("hs_createdate", "Create date", "datetime", "date", (), {}),
-    ("hs_lastmodifieddate", "Last modified date", "datetime", "date", (), {}),
-    ("hs_object_id", "Record ID", "number", "number", (), {}),
-)
-_GROUPS = {"contacts": "contactinformation", "calls": "callinformation"}
-
-
-def builtin_properties(object_type: ObjectType, created_at: str) -> list[dict[str, Any]]:
-    """HubSpot-defined property definitions (the `Property` schema) for one object type."""
-    specs = _CONTACT_PROPERTIES if object_type is CONTACTS else _CALL_PROPERTIES
-    definitions = []
-    for order, (name, label, type_, field_type, options, extra) in enumerate(specs):
-        definition: dict[str, Any] = {
-            "name": name,
-            "label": label,
-            "type": type_,
-            "fieldType": field_type,
-            "groupName": _GROUPS[object_type.name],
-            "description": "",
-            "options": [
-                {
-                    "label": o.replace("_", " ").title(),
-                    "value": o,
-                    "displayOrder": i,
-                    "hidden": False,
-                }
-                for i, o in enumerate(options)
-            ],
-            "displayOrder": order,
-            "hasUniqueValue": False,
-            "hidden": False,
-            "formField": False,
-            "calculated": False,
-            "externalOptions": False,
-            "hubspotDefined": True,
-            "archived": False,
-            "createdAt": created_at,
-            "updatedAt": created_at,
-            "modificationMetadata": {
-                "archivable": False,
-                "readOnlyDefinition": True,
-                "readOnlyOptions": False,
-                "readOnlyValue": name in READ_ONLY_PROPERTIES,
-            },
-        }
-        definition.update(extra)
-        definitions.append(definition)
-    return definitions

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from callstate.sandbox.hubspot.errors import validation
-from callstate.sandbox.hubspot.properties import parse_timestamp
+from callstate.sandbox.hubspot.timestamps import parse_timestamp
 from callstate.sandbox.store import Doc
 
 _WIRE = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)

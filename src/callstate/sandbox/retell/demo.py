@@ -53,6 +53,9 @@ def demo_scenarios(
                 "intent": "quote",
                 "service": "roof replacement",
                 "timeline": "this week",
+                "homeowner": True,
+                "roof_age_years": 22,
+                "next_step": "Book a roof inspection this week",
             },
             transcript=(
                 ("agent", "Thanks for calling Acme Roofing, this is Sam. How can I help?"),
@@ -118,7 +121,11 @@ def demo_scenarios(
             summary="Tomás Okafor asked whether Acme repairs skylight leaks; he wants a call back.",
             sentiment="Neutral",
             call_successful=True,
-            custom_analysis_data={"intent": "repair", "service": "skylight leak"},
+            custom_analysis_data={
+                "intent": "repair",
+                "service": "skylight leak",
+                "callback_requested": True,
+            },
             transcript=(
                 ("agent", "Acme Roofing, this is Sam. How can I help you today?"),
                 ("user", "Hi, this is Tomás Okafor. Do you fix leaking skylights?"),

@@ -1,0 +1,122 @@
+"""`GoHighLevelHttp`: one location's HTTP session: requests, error classification, parsing.
+
+No retries here: the executor owns them (research/crm.md §5.2). Classification:
+400/401/403/404/422 → `Permanent` carrying the vendor's message, 408/5xx and transport
+failures → `Transient`, 429 → `RateLimited`. GoHighLevel documents neither a 429 body nor
+`Retry-After` (crm.md §2.2, §7), so the wait comes from, in order: `Retry-After` if one is
+sent; the daily reset when the daily budget is spent (`X-RateLimit-Daily-Remaining: 0`, the
+official SDK's test; `x-ratelimit-daily-reset` in ms when present, else the longest wait we
+allow, so the executor parks the effect); else one burst interval
+(`X-RateLimit-Interval-Milliseconds`, 10 s by the documented limits).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from callstate.connectors.errors import ConnectorError, Permanent, RateLimited
+from callstate.connectors.gohighlevel import api
+from callstate.connectors.http import (
+    MAX_RETRY_AFTER,
+    build_client,
+    classify,
+    parse_retry_after,
+    transport_errors,
+)
+
+_W = TypeVar("_W", bound=BaseModel)
+VENDOR = "gohighlevel"
+PUBLIC_API = "https://services.leadconnectorhq.com"
+BURST_INTERVAL = 10.0
+
+
+class GoHighLevelHttp:
+    def __init__(
+        self, base_url: str, token: str, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = build_client(
+            self.base_url,
+            headers={
+                "authorization": f"Bearer {token}",
+                "version": api.VERSION,
+                "accept": "application/json",
+            },
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """The response on 2xx, else the classified error."""
+        with transport_errors(VENDOR):
+            response = self._client.request(method, path, json=json, params=params)
+        if response.is_success:
+            return response
+        raise error_for(response)
+
+    def call(
+        self,
+        model: type[_W],
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> _W:
+        return parse(model, self.request(method, path, json=json, params=params))
+
+
+def parse(model: type[_W], response: httpx.Response) -> _W:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise Permanent(VENDOR, f"unexpected response shape: {exc}") from exc
+
+
+def error_for(response: httpx.Response) -> ConnectorError:
+    message = error_message(response)
+    if response.status_code == 429:
+        return RateLimited(VENDOR, message, retry_after=retry_after(response.headers))
+    return classify(VENDOR, response, message)
+
+
+def retry_after(headers: httpx.Headers) -> float:
+    if headers.get("retry-after"):
+        return parse_retry_after(
+            headers["retry-after"], now=lambda: datetime.now(UTC), default=BURST_INTERVAL
+        )
+    if headers.get("x-ratelimit-daily-remaining") == "0":
+        reset = _number(headers.get("x-ratelimit-daily-reset"))
+        return MAX_RETRY_AFTER if reset is None else min(reset / 1000, MAX_RETRY_AFTER)
+    interval = _number(headers.get("x-ratelimit-interval-milliseconds"))
+    return BURST_INTERVAL if interval is None else min(interval / 1000, MAX_RETRY_AFTER)
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return None if value is None else max(float(value), 0.0)
+    except ValueError:
+        return None
+
+
+def error_message(response: httpx.Response) -> str:
+    try:
+        error = api.ErrorBody.model_validate_json(response.content)
+    except ValidationError:
+        return f"HTTP {response.status_code}"
+    text = "; ".join(error.message) if isinstance(error.message, list) else error.message
+    reference = f" (traceId {error.trace_id})" if error.trace_id else ""
+    return f"HTTP {response.status_code}: {text or error.error or 'no message'}{reference}"

@@ -1,0 +1,81 @@
+"""`HubSpotHttp`: one account's HTTP session: requests, error classification, response parsing."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from callstate.connectors.errors import Permanent
+from callstate.connectors.http import build_client, classify, transport_errors
+from callstate.connectors.hubspot import api
+
+_W = TypeVar("_W", bound=BaseModel)
+VENDOR = "hubspot"
+PUBLIC_API = "https://api.hubapi.com"
+
+
+class HubSpotHttp:
+    def __init__(
+        self, base_url: str, token: str, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = build_client(
+            self.base_url, headers={"authorization": f"Bearer {token}"}, transport=transport
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        missing_ok: bool = False,
+    ) -> httpx.Response | None:
+        """The response on 2xx; None on 404 when `missing_ok`; else the classified error."""
+        with transport_errors(VENDOR):
+            response = self._client.request(method, path, json=json, params=params)
+        if response.is_success:
+            return response
+        if missing_ok and response.status_code == 404:
+            return None
+        raise classify(VENDOR, response, error_message(response))
+
+    def call(
+        self,
+        model: type[_W],
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> _W:
+        response = self.request(method, path, json=json, params=params)
+        assert response is not None
+        return parse(model, response)
+
+    def find(self, model: type[_W], path: str, params: dict[str, str] | None = None) -> _W | None:
+        """GET that treats 404 as "not there"."""
+        response = self.request("GET", path, params=params, missing_ok=True)
+        return None if response is None else parse(model, response)
+
+
+def parse(model: type[_W], response: httpx.Response) -> _W:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise Permanent(VENDOR, f"unexpected response shape: {exc}") from exc
+
+
+def error_message(response: httpx.Response) -> str:
+    try:
+        error = api.ErrorBody.model_validate_json(response.content)
+    except ValidationError:
+        return f"HTTP {response.status_code}"
+    reference = f" (correlationId {error.correlationId})" if error.correlationId else ""
+    return f"HTTP {response.status_code} {error.category or ''}: {error.message}{reference}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from callstate.cli.crm import crm
 from callstate.cli.demo import demo
 from callstate.cli.serve import serve
 from callstate.cli.worker import worker
@@ -18,6 +19,7 @@ app = typer.Typer(
 app.command()(serve)
 app.command()(demo)
 app.command()(worker)
+app.add_typer(crm, name="crm")
 
 
 def main() -> None:

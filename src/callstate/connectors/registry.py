@@ -10,9 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from callstate.config.model import GoHighLevelConfig, HubSpotConfig, Workspace
+from callstate.connectors.errors import Permanent
 from callstate.connectors.gohighlevel.crm import GoHighLevelCrm
+from callstate.connectors.hubspot.client import HubSpotHttp
 from callstate.connectors.hubspot.crm import HubSpotCrm
+from callstate.connectors.hubspot.schema_sync import HubSpotSchema
 from callstate.connectors.ports import Chat, Crm
+from callstate.connectors.schema import CrmSchema
 from callstate.connectors.slack.chat import SlackChat
 
 
@@ -31,6 +35,17 @@ def build_connectors(
         crm=_crm(workspace.crm, urls.get(workspace.crm.kind)),
         chat=SlackChat(workspace.chat, base_url=urls.get(workspace.chat.kind)),
     )
+
+
+def build_schema(workspace: Workspace, base_url: str | None = None) -> CrmSchema:
+    """The `crm plan/apply` side of a workspace's CRM (`base_url` points at an emulator)."""
+    match workspace.crm:
+        case HubSpotConfig():
+            config = workspace.crm
+            http = HubSpotHttp(base_url or config.base_url, config.token.get_secret_value())
+            return HubSpotSchema(config, http)
+        case GoHighLevelConfig():
+            raise Permanent("gohighlevel", "`crm plan/apply` supports HubSpot workspaces so far")
 
 
 def _crm(config: HubSpotConfig | GoHighLevelConfig, base_url: str | None) -> Crm:

@@ -45,4 +45,5 @@ def settings_from(
         worker_concurrency=base.worker_concurrency,
         log_level=base.log_level,
         executor_id=base.executor_id,
+        sandbox_rate_limits=base.sandbox_rate_limits,
     )

@@ -17,10 +17,13 @@ from callstate.config.model import HubSpotConfig, Workspace
 from callstate.config.settings import Settings
 from callstate.connectors.hubspot.schema import required_properties
 from callstate.connectors.registry import build_connectors
+from callstate.execution.gate import RequestGate
 from callstate.execution.runtime import Executor, ExecutorSettings
 from callstate.execution.services import Services
 from callstate.sandbox.app import create_sandbox_app
+from callstate.sandbox.hubspot import HubSpotRateLimit
 from callstate.storage.db import make_engine, migrate
+from callstate.storage.throttle import Throttle
 from callstate.web.app import create_app
 
 
@@ -81,7 +84,8 @@ def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = 
     engine = make_engine(settings.database_url)
     migrate(engine)
     base_urls = sandbox_base_urls(settings) if settings.sandbox else None
-    connectors = {w.id: build_connectors(w, base_urls) for w in workspaces.values()}
+    gate = RequestGate(Throttle(engine))
+    connectors = {w.id: build_connectors(w, base_urls, gate) for w in workspaces.values()}
     services = Services(engine=engine, workspaces=workspaces, connectors=connectors)
     executor = Executor(
         ExecutorSettings(
@@ -94,7 +98,9 @@ def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = 
     mounts = {}
     if settings.sandbox:
         mounts["/sandbox"] = create_sandbox_app(
-            settings.data_dir / "sandbox", **sandbox_seeds(workspaces)
+            settings.data_dir / "sandbox",
+            **sandbox_seeds(workspaces),
+            hubspot_rate_limit=HubSpotRateLimit() if settings.sandbox_rate_limits else None,
         )
     if worker:
         app = create_app(

@@ -80,6 +80,10 @@ class HubSpotConfig(_Strict):
     tags_property: str = Field(
         default="callstate_tags", description="multiple-checkbox contact property for tags"
     )
+    requests_per_10s: int = Field(
+        default=100, ge=1, description="the app's burst limit: 100 Free/Starter, 190 Pro/Ent."
+    )
+    search_per_second: int = Field(default=5, ge=1, description="CRM search limit per account")
 
 
 class GoHighLevelConfig(_Strict):

@@ -45,6 +45,7 @@ class Settings:
     worker_concurrency: int = 16
     log_level: str = "info"
     executor_id: str = "local"
+    sandbox_rate_limits: bool = False  # emulators enforce the vendors' published limits
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -61,6 +62,7 @@ class Settings:
             worker_concurrency=env_int(env, "CALLSTATE_WORKER_CONCURRENCY", 16),
             log_level=(env.get("CALLSTATE_LOG_LEVEL") or "info").lower(),
             executor_id=env.get("CALLSTATE_EXECUTOR_ID") or "local",
+            sandbox_rate_limits=env_bool(env, "CALLSTATE_SANDBOX_RATE_LIMITS", False),
         )
 
     @classmethod

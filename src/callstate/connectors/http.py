@@ -10,6 +10,11 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from callstate.connectors.errors import ConnectorError, Permanent, RateLimited, Transient
+from callstate.domain.budget import Budget
+
+# Called before each request with (bucket key, the vendor's budget); returns when the request
+# may go, raises `RateLimited` when the wait is long. Shared by every process (execution.gate).
+Gate = Callable[[str, Budget], None]
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_RETRY_AFTER = 3600.0

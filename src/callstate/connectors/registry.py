@@ -10,8 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from callstate.config.model import GoHighLevelConfig, HubSpotConfig, Workspace
-from callstate.connectors.errors import Permanent
+from callstate.connectors.gohighlevel.client import GoHighLevelHttp
 from callstate.connectors.gohighlevel.crm import GoHighLevelCrm
+from callstate.connectors.gohighlevel.schema_sync import GoHighLevelSchema
+from callstate.connectors.http import Gate
 from callstate.connectors.hubspot.client import HubSpotHttp
 from callstate.connectors.hubspot.crm import HubSpotCrm
 from callstate.connectors.hubspot.schema_sync import HubSpotSchema
@@ -27,12 +29,13 @@ class WorkspaceConnectors:
 
 
 def build_connectors(
-    workspace: Workspace, base_urls: Mapping[str, str] | None = None
+    workspace: Workspace, base_urls: Mapping[str, str] | None = None, gate: Gate | None = None
 ) -> WorkspaceConnectors:
-    """`base_urls` (vendor → URL) points connectors at the sandbox emulators."""
+    """`base_urls` (vendor → URL) points connectors at the sandbox emulators; `gate` spends the
+    vendor accounts' request budgets, shared across processes."""
     urls = base_urls or {}
     return WorkspaceConnectors(
-        crm=_crm(workspace.crm, urls.get(workspace.crm.kind)),
+        crm=_crm(workspace.crm, urls.get(workspace.crm.kind), gate),
         chat=SlackChat(workspace.chat, base_url=urls.get(workspace.chat.kind)),
     )
 
@@ -45,12 +48,14 @@ def build_schema(workspace: Workspace, base_url: str | None = None) -> CrmSchema
             http = HubSpotHttp(base_url or config.base_url, config.token.get_secret_value())
             return HubSpotSchema(config, http)
         case GoHighLevelConfig():
-            raise Permanent("gohighlevel", "`crm plan/apply` supports HubSpot workspaces so far")
+            ghl = workspace.crm
+            ghl_http = GoHighLevelHttp(base_url or ghl.base_url, ghl.token.get_secret_value())
+            return GoHighLevelSchema(ghl, ghl_http)
 
 
-def _crm(config: HubSpotConfig | GoHighLevelConfig, base_url: str | None) -> Crm:
+def _crm(config: HubSpotConfig | GoHighLevelConfig, base_url: str | None, gate: Gate | None) -> Crm:
     match config:
         case HubSpotConfig():
-            return HubSpotCrm(config, base_url=base_url)
+            return HubSpotCrm(config, base_url=base_url, gate=gate)
         case GoHighLevelConfig():
             return GoHighLevelCrm(config, base_url=base_url)

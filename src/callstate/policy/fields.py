@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from callstate.config.model import SalesMotion
-from callstate.domain.fields import CATALOGUE, FieldType, FieldValue, SalesField
+from callstate.config.model import Audience, SalesMotion
+from callstate.domain.fields import CATALOGUE, FieldSpec, FieldType, FieldValue, SalesField
 from callstate.domain.outcome import Outcome
 from callstate.policy.icp import IcpFit
 from callstate.policy.outcome import flag
@@ -101,3 +101,18 @@ def field_values(
         if value is not None:
             values[field.name] = value
     return values
+
+
+def written_fields(audiences: Iterable[Audience]) -> dict[str, FieldSpec]:
+    """Every contact field the audiences write, by name (catalogue, then their own fields):
+    what `crm plan` asks the CRM for."""
+    fields: dict[str, FieldSpec] = {}
+    for audience in audiences:
+        motion = audience.crm
+        for name in motion.fields if motion.fields is not None else CATALOGUE:
+            fields[name] = CATALOGUE[name]
+        for custom in motion.custom_fields:
+            fields[custom.name] = FieldSpec(
+                name=custom.name, label=custom.label, type=custom.type, options=custom.options
+            )
+    return dict(sorted(fields.items()))

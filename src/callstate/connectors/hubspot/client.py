@@ -2,28 +2,49 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from callstate.connectors.errors import Permanent
-from callstate.connectors.http import build_client, classify, transport_errors
+from callstate.connectors.http import Gate, build_client, classify, transport_errors
 from callstate.connectors.hubspot import api
+from callstate.domain.budget import Budget
 
 _W = TypeVar("_W", bound=BaseModel)
 VENDOR = "hubspot"
 PUBLIC_API = "https://api.hubapi.com"
+FREE_TIER = Budget(100, 10.0)  # per app per rolling 10 s (research/crm.md §1.2)
+SEARCH = Budget(5, 1.0)  # CRM search, per account
 
 
 class HubSpotHttp:
+    """`gate` spends the account's shared request budget before each request: HubSpot counts
+    per app per 10 s, and CRM search separately at 5/s (research/crm.md §1.2)."""
+
     def __init__(
-        self, base_url: str, token: str, transport: httpx.BaseTransport | None = None
+        self,
+        base_url: str,
+        token: str,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        gate: Gate | None = None,
+        budget: Budget = FREE_TIER,
+        search_budget: Budget = SEARCH,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._client = build_client(
             self.base_url, headers={"authorization": f"Bearer {token}"}, transport=transport
         )
+        self._gate = gate
+        # The bucket is the account's, not the workspace's: two workspaces on one token share it.
+        account = hashlib.sha256(token.encode()).hexdigest()[:16]
+        self._buckets = {
+            "api": (f"hubspot:{account}:api", budget),
+            "search": (f"hubspot:{account}:search", search_budget),
+        }
 
     def close(self) -> None:
         self._client.close()
@@ -38,6 +59,8 @@ class HubSpotHttp:
         missing_ok: bool = False,
     ) -> httpx.Response | None:
         """The response on 2xx; None on 404 when `missing_ok`; else the classified error."""
+        if self._gate is not None:
+            self._gate(*self._buckets["search" if path.endswith("/search") else "api"])
         with transport_errors(VENDOR):
             response = self._client.request(method, path, json=json, params=params)
         if response.is_success:

@@ -20,9 +20,11 @@ import httpx
 
 from callstate.config.model import HubSpotConfig
 from callstate.connectors.errors import Permanent, Unsupported
+from callstate.connectors.http import Gate
 from callstate.connectors.hubspot import api, mapping
 from callstate.connectors.hubspot.client import PUBLIC_API, VENDOR, HubSpotHttp, parse
 from callstate.connectors.ports import ObjectRef
+from callstate.domain.budget import Budget
 from callstate.domain.effects import (
     AddTags,
     AssignOwner,
@@ -51,13 +53,19 @@ class HubSpotCrm:
         *,
         base_url: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        gate: Gate | None = None,
         search_attempts: int = 3,
         search_pause: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._config = config
         self._http = HubSpotHttp(
-            base_url or config.base_url, config.token.get_secret_value(), transport
+            base_url or config.base_url,
+            config.token.get_secret_value(),
+            transport,
+            gate=gate,
+            budget=Budget(config.requests_per_10s, 10.0),
+            search_budget=Budget(config.search_per_second, 1.0),
         )
         self._search_attempts = search_attempts
         self._search_pause = search_pause

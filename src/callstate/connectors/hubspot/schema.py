@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from callstate.config.model import Audience, HubSpotConfig
-from callstate.domain.fields import CATALOGUE, FieldSpec, FieldType
+from callstate.domain.fields import FieldSpec, FieldType
+from callstate.policy.fields import written_fields
 
 _TYPES: dict[FieldType, tuple[str, str]] = {
     FieldType.TEXT: ("string", "text"),
@@ -72,17 +73,10 @@ def required_properties(
 ) -> dict[str, list[dict[str, Any]]]:
     """Object type → the properties callstate writes there, by name order within a type."""
     audiences = tuple(audiences)
-    fields: dict[str, FieldSpec] = {}
+    fields = written_fields(audiences)
     tags: list[str] = []
     for audience in audiences:
-        motion = audience.crm
-        for name in motion.fields if motion.fields is not None else CATALOGUE:
-            fields[name] = CATALOGUE[name]
-        for custom in motion.custom_fields:
-            fields[custom.name] = FieldSpec(
-                name=custom.name, label=custom.label, type=custom.type, options=custom.options
-            )
-        for outcome_tags in motion.tags.values():
+        for outcome_tags in audience.crm.tags.values():
             tags += [t for t in outcome_tags if t not in tags]
     prefix = config.property_prefix
     contacts = [

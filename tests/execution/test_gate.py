@@ -8,9 +8,12 @@ import pytest
 from sqlalchemy import Engine
 
 from callstate.connectors.errors import RateLimited
+from callstate.connectors.gohighlevel.client import GoHighLevelHttp
 from callstate.connectors.hubspot.client import HubSpotHttp
 from callstate.domain.budget import Budget
 from callstate.execution.gate import RequestGate
+from callstate.sandbox.gohighlevel import GoHighLevelRateLimit
+from callstate.sandbox.gohighlevel.seeds import SANDBOX_LOCATION_ID, SANDBOX_TOKEN
 from callstate.sandbox.hubspot import HubSpotRateLimit
 from callstate.storage.throttle import Throttle
 
@@ -49,5 +52,20 @@ def test_a_burst_through_the_gate_gets_no_429(
         for _ in range(50):  # 2.5 windows' worth, as fast as the gate lets them go
             response = http.request("GET", "/crm/v3/objects/contacts", params={"limit": "1"})
             assert response is not None and response.status_code == 200
+    finally:
+        http.close()
+
+
+def test_a_gohighlevel_burst_through_the_gate_gets_no_429(
+    engine: Engine, make_sandbox: Callable[..., str]
+) -> None:
+    limit = GoHighLevelRateLimit(max_per_interval=20, interval_seconds=1.0)
+    base = make_sandbox(gohighlevel_rate_limit=limit) + "/gohighlevel"
+    gate = RequestGate(Throttle(engine))
+    http = GoHighLevelHttp(base, SANDBOX_TOKEN, gate=gate, budget=Budget(20, 1.0))
+    try:
+        for _ in range(50):
+            response = http.request("GET", f"/locations/{SANDBOX_LOCATION_ID}")
+            assert response.status_code == 200
     finally:
         http.close()

@@ -58,4 +58,4 @@ def _crm(config: HubSpotConfig | GoHighLevelConfig, base_url: str | None, gate: 
         case HubSpotConfig():
             return HubSpotCrm(config, base_url=base_url, gate=gate)
         case GoHighLevelConfig():
-            return GoHighLevelCrm(config, base_url=base_url)
+            return GoHighLevelCrm(config, base_url=base_url, gate=gate)

@@ -12,6 +12,7 @@ allow, so the executor parks the effect); else one burst interval
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -22,23 +23,37 @@ from callstate.connectors.errors import ConnectorError, Permanent, RateLimited
 from callstate.connectors.gohighlevel import api
 from callstate.connectors.http import (
     MAX_RETRY_AFTER,
+    Gate,
     build_client,
     classify,
     parse_retry_after,
     transport_errors,
 )
+from callstate.domain.budget import Budget
 
 _W = TypeVar("_W", bound=BaseModel)
 VENDOR = "gohighlevel"
 PUBLIC_API = "https://services.leadconnectorhq.com"
 BURST_INTERVAL = 10.0
+BURST = Budget(100, BURST_INTERVAL)
 
 
 class GoHighLevelHttp:
+    """`gate` spends the location's shared request budget (100 per 10 s per location,
+    research/crm.md §2.2) before each request, across every process on the database."""
+
     def __init__(
-        self, base_url: str, token: str, transport: httpx.BaseTransport | None = None
+        self,
+        base_url: str,
+        token: str,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        gate: Gate | None = None,
+        budget: Budget = BURST,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._gate = gate
+        self._bucket = (f"gohighlevel:{hashlib.sha256(token.encode()).hexdigest()[:16]}", budget)
         self._client = build_client(
             self.base_url,
             headers={
@@ -61,6 +76,8 @@ class GoHighLevelHttp:
         params: dict[str, str] | None = None,
     ) -> httpx.Response:
         """The response on 2xx, else the classified error."""
+        if self._gate is not None:
+            self._gate(*self._bucket)
         with transport_errors(VENDOR):
             response = self._client.request(method, path, json=json, params=params)
         if response.is_success:

@@ -22,6 +22,7 @@ from callstate.connectors.errors import Permanent, Transient, Unsupported
 from callstate.connectors.gohighlevel import api, mapping
 from callstate.connectors.gohighlevel.client import PUBLIC_API, VENDOR, GoHighLevelHttp
 from callstate.connectors.gohighlevel.lookups import Lookups
+from callstate.connectors.http import Gate
 from callstate.connectors.ports import ObjectRef
 from callstate.domain.effects import (
     AddTags,
@@ -49,10 +50,11 @@ class GoHighLevelCrm:
         *,
         base_url: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self._location = config.location_id
         self._http = GoHighLevelHttp(
-            base_url or config.base_url, config.token.get_secret_value(), transport
+            base_url or config.base_url, config.token.get_secret_value(), transport, gate=gate
         )
         self._lookups = Lookups(self._http, config.location_id)
 

@@ -22,6 +22,7 @@ from callstate.execution.runtime import Executor, ExecutorSettings
 from callstate.execution.services import Services
 from callstate.sandbox.app import create_sandbox_app
 from callstate.sandbox.hubspot import HubSpotRateLimit
+from callstate.sandbox.hubspot.owners import seeds_for_team
 from callstate.storage.db import make_engine, migrate
 from callstate.storage.throttle import Throttle
 from callstate.web.app import create_app
@@ -64,16 +65,7 @@ def sandbox_seeds(workspaces: Mapping[str, Workspace]) -> dict[str, Any]:
     )
     seeds: dict[str, Any] = {"hubspot_properties": hubspot, "slack_channels": channels}
     if team:  # the portal's users are the workspaces' teams (else the emulator's defaults)
-        seeds["hubspot_owners"] = [
-            {
-                "id": str(75001 + i),
-                "userId": 9001 + i,
-                "email": email,
-                "firstName": name.partition(" ")[0],
-                "lastName": name.partition(" ")[2],
-            }
-            for i, (email, name) in enumerate(sorted(team.items()))
-        ]
+        seeds["hubspot_owners"] = seeds_for_team(team)
     return seeds
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from callstate.connectors.errors import ConnectorError, Permanent, RateLimited, Transient
 from callstate.domain.budget import Budget
@@ -35,6 +38,24 @@ def build_client(
         transport=transport,
         follow_redirects=False,
     )
+
+
+_W = TypeVar("_W", bound=BaseModel)
+
+
+def account_key(vendor: str, token: str) -> str:
+    """Names a vendor account's request budget without the token: the budget belongs to the
+    token's account, so two workspaces on one token share it."""
+    return f"{vendor}:{hashlib.sha256(token.encode()).hexdigest()[:16]}"
+
+
+def parse_response(vendor: str, model: type[_W], response: httpx.Response) -> _W:
+    """A 2xx body in the wire model; a body that does not fit is the vendor's change, not ours
+    to retry."""
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise Permanent(vendor, f"unexpected response shape: {exc}") from exc
 
 
 def parse_retry_after(value: str | None, *, now: Callable[[], datetime], default: float) -> float:

@@ -25,11 +25,12 @@ class Throttle:
         """Take one request from the bucket. 0.0: granted. Else the seconds until one is free
         (nothing is taken; call again then)."""
         with self._engine.begin() as connection:
-            row = connection.execute(
+            locked = (
                 select(RateBucketRow.tokens, RateBucketRow.updated)
                 .where(RateBucketRow.key == key)
                 .with_for_update()
-            ).first()
+            )
+            row = connection.execute(locked).first()
             if row is None:
                 try:
                     with connection.begin_nested():
@@ -40,11 +41,7 @@ class Throttle:
                         )
                     return 0.0
                 except IntegrityError:  # another process created it first: take from it
-                    row = connection.execute(
-                        select(RateBucketRow.tokens, RateBucketRow.updated)
-                        .where(RateBucketRow.key == key)
-                        .with_for_update()
-                    ).one()
+                    row = connection.execute(locked).one()
             elapsed = max(0.0, now - float(row.updated))
             tokens = min(budget.capacity, float(row.tokens) + elapsed * budget.per_second)
             if tokens < 1.0:

@@ -12,20 +12,21 @@ allow, so the executor parks the effect); else one burst interval
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from callstate.connectors.errors import ConnectorError, Permanent, RateLimited
+from callstate.connectors.errors import ConnectorError, RateLimited
 from callstate.connectors.gohighlevel import api
 from callstate.connectors.http import (
     MAX_RETRY_AFTER,
     Gate,
+    account_key,
     build_client,
     classify,
+    parse_response,
     parse_retry_after,
     transport_errors,
 )
@@ -53,7 +54,7 @@ class GoHighLevelHttp:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._gate = gate
-        self._bucket = (f"gohighlevel:{hashlib.sha256(token.encode()).hexdigest()[:16]}", budget)
+        self._bucket = (account_key(VENDOR, token), budget)
         self._client = build_client(
             self.base_url,
             headers={
@@ -97,10 +98,7 @@ class GoHighLevelHttp:
 
 
 def parse(model: type[_W], response: httpx.Response) -> _W:
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as exc:
-        raise Permanent(VENDOR, f"unexpected response shape: {exc}") from exc
+    return parse_response(VENDOR, model, response)
 
 
 def error_for(response: httpx.Response) -> ConnectorError:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from callstate.connectors.errors import Permanent
-from callstate.connectors.http import Gate, build_client, classify, transport_errors
+from callstate.connectors.http import (
+    Gate,
+    account_key,
+    build_client,
+    classify,
+    parse_response,
+    transport_errors,
+)
 from callstate.connectors.hubspot import api
 from callstate.domain.budget import Budget
 
@@ -39,11 +44,10 @@ class HubSpotHttp:
             self.base_url, headers={"authorization": f"Bearer {token}"}, transport=transport
         )
         self._gate = gate
-        # The bucket is the account's, not the workspace's: two workspaces on one token share it.
-        account = hashlib.sha256(token.encode()).hexdigest()[:16]
+        account = account_key(VENDOR, token)
         self._buckets = {
-            "api": (f"hubspot:{account}:api", budget),
-            "search": (f"hubspot:{account}:search", search_budget),
+            "api": (f"{account}:api", budget),
+            "search": (f"{account}:search", search_budget),
         }
 
     def close(self) -> None:
@@ -89,10 +93,7 @@ class HubSpotHttp:
 
 
 def parse(model: type[_W], response: httpx.Response) -> _W:
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as exc:
-        raise Permanent(VENDOR, f"unexpected response shape: {exc}") from exc
+    return parse_response(VENDOR, model, response)
 
 
 def error_message(response: httpx.Response) -> str:

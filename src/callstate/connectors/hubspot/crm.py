@@ -229,8 +229,13 @@ class HubSpotCrm:
         return self._owners[key]
 
     def _owner_by_id(self, owner_id: str) -> api.Owner:
-        owner = self._http.find(api.Owner, f"{api.OWNERS}/{owner_id}")
-        return owner or api.Owner(id=owner_id)
+        known = next((o for o in self._owners.values() if o.id == owner_id), None)
+        owner = known or self._http.find(api.Owner, f"{api.OWNERS}/{owner_id}")
+        if owner is None:
+            return api.Owner(id=owner_id)
+        if owner.email:
+            self._owners.setdefault(owner.email.casefold(), owner)
+        return owner
 
     # -- sequences --------------------------------------------------------------------------
 

@@ -82,6 +82,20 @@ class OwnerSeed(BaseModel):
     teams: list[Team] = Field(default_factory=list)
 
 
+def seeds_for_team(team: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Owner seeds for people given as email → full name, ids numbered like the defaults."""
+    return [
+        {
+            "id": str(75001 + i),
+            "userId": 9001 + i,
+            "email": email,
+            "firstName": name.partition(" ")[0],
+            "lastName": name.partition(" ")[2],
+        }
+        for i, (email, name) in enumerate(sorted(team.items()))
+    ]
+
+
 def parse_seeds(seeds: Sequence[Mapping[str, Any]]) -> list[OwnerSeed]:
     parsed = [OwnerSeed.model_validate(s) for s in seeds]
     ids = [o.id for o in parsed]

@@ -30,6 +30,7 @@ from urllib.parse import quote
 from uuid import UUID
 
 import pytest
+import yaml
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
@@ -41,6 +42,9 @@ _VENDOR_FILES = {
     "slack": ("slack/slack_web_openapi_v2.json",),
     # Layout kept as upstream: apps/*.json refer to ../common/common-schemas.json (SOURCE.txt).
     "gohighlevel": ("gohighlevel/apps/*.json", "gohighlevel/common/*.json"),
+    "calcom": ("calcom/openapi.json",),
+    "calendly": ("calendly/openapi.yaml",),
+    "retell": ("retell/openapi.yaml",),
 }
 # HubSpot's generic documents describe /{objectType}/ paths; pick the one named for the type.
 _TYPE_IDS = {"0-1": "contacts", "0-3": "deals", "0-46": "notes", "0-48": "calls"}
@@ -533,7 +537,8 @@ def _documents(vendor: str) -> tuple[Registry[Any], tuple[Operation, ...]]:
     operations: list[Operation] = []
     for pattern in _VENDOR_FILES[vendor]:
         for path in sorted(SPECS.glob(pattern)):
-            doc = json.loads(path.read_text())
+            text = path.read_text()
+            doc = yaml.safe_load(text) if path.suffix == ".yaml" else json.loads(text)
             for override in OVERRIDES:
                 if override.vendor == vendor:
                     override.apply(doc)

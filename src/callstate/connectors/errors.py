@@ -2,7 +2,8 @@
 
     ConnectorError
     ├── Permanent        the vendor refused the request as asked; retrying repeats the refusal
-    │   └── Unsupported  the account's tier or scopes lack the capability: skip, do not alert
+    │   ├── Unsupported  the account's tier or scopes lack the capability: skip, do not alert
+    │   └── SlotTaken    the calendar slot is no longer free (booked by someone else, or past)
     └── Transient        the outcome is unknown or the vendor is unwell; retry with backoff
         └── RateLimited  the vendor asked us to wait `retry_after` seconds first
 
@@ -39,6 +40,10 @@ class Unsupported(Permanent):
     The effect is skipped with this message as the reason; every later call would hit the same
     wall, so it is reported once by `doctor` rather than alerted per call.
     """
+
+
+class SlotTaken(Permanent):
+    """The chosen calendar slot cannot be booked any more: offer the caller other times."""
 
 
 class Transient(ConnectorError):

@@ -6,8 +6,10 @@ Every method raises only `connectors.errors` types: `Permanent`, `Transient`, `R
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
+from callstate.domain.calendar import Attendee, Booking, Slot
 from callstate.domain.effects import (
     AddTags,
     AssignOwner,
@@ -113,4 +115,35 @@ class Chat(Protocol):
         Not repeat-safe by nature. With `recover=True` it first looks for a message tagged with
         the key in the channel and returns it instead of posting again.
         """
+        ...
+
+
+class Calendar(Protocol):
+    """One calendar account (Cal.com API key, Calendly personal access token)."""
+
+    vendor: str
+
+    def available_slots(self, event_type: str, start: datetime, end: datetime) -> list[Slot]:
+        """Free slots of the event type starting in [start, end) (aware datetimes), earliest
+        first, as the vendor computes them live. Safe to repeat (a read)."""
+        ...
+
+    def book(self, slot: Slot, attendee: Attendee, *, key: str) -> Booking:
+        """Book the slot for the attendee, carrying `key` where the vendor keeps it (Cal.com
+        `metadata`, Calendly `tracking.utm_content`).
+
+        Not repeat-safe by nature: after an unknown outcome call `find_booking` first.
+        Raises `SlotTaken` when the slot is gone (taken, past, outside availability).
+        """
+        ...
+
+    def find_booking(
+        self, key: str, attendee_email: str, start: datetime, end: datetime
+    ) -> Booking | None:
+        """The booking carrying `key` for the attendee with a start in [start, end), if any.
+        Safe to repeat (a read)."""
+        ...
+
+    def cancel(self, booking_id: str, reason: str) -> Booking:
+        """Cancel the booking. Safe to repeat: cancelling a cancelled booking returns it."""
         ...

@@ -6,6 +6,7 @@ import typer
 
 from callstate.cli.crm import crm
 from callstate.cli.demo import demo
+from callstate.cli.doctor import doctor
 from callstate.cli.serve import serve
 from callstate.cli.worker import worker
 from callstate.config.load import ConfigError
@@ -19,6 +20,7 @@ app = typer.Typer(
 app.command()(serve)
 app.command()(demo)
 app.command()(worker)
+app.command()(doctor)
 app.add_typer(crm, name="crm")
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from callstate.connectors.schema import SchemaItem
 from callstate.domain.calendar import Attendee, Booking, Slot
 from callstate.domain.effects import (
     AddTags,
@@ -115,6 +116,11 @@ class Chat(Protocol):
         Not repeat-safe by nature. With `recover=True` it first looks for a message tagged with
         the key in the channel and returns it instead of posting again.
         """
+        ...
+
+    def check(self, channels: list[str]) -> list[SchemaItem]:
+        """`doctor`: the token works and each channel can be posted to. Reads only.
+        Raises `Permanent` when the token is rejected."""
         ...
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from callstate.config.model import GoHighLevelConfig, Workspace
-from callstate.connectors.gohighlevel import api, mapping
+from callstate.connectors.gohighlevel import access, api, mapping
 from callstate.connectors.gohighlevel.client import GoHighLevelHttp
-from callstate.connectors.schema import SchemaItem, SchemaState
+from callstate.connectors.schema import Probe, SchemaItem, SchemaState, check_access
 from callstate.domain.fields import FieldSpec, FieldType
 from callstate.policy.fields import written_fields
 
@@ -73,6 +73,22 @@ class GoHighLevelSchema:
     def plan(self, workspace: Workspace) -> list[SchemaItem]:
         items = [item for item, _ in self._field_plan(workspace)]
         return items + self._pipeline_plan(workspace) + self._user_plan(workspace)
+
+    def access(self, workspace: Workspace) -> list[SchemaItem]:
+        """`locations.readonly` first: the company id the users probe needs comes from it."""
+        location = Probe(
+            "locations.readonly", "read the sub-account", "GET", f"/locations/{self._location}"
+        )
+
+        def run(probe: Probe) -> object:
+            return self._http.request(probe.method, probe.path, params=probe.params)
+
+        first = check_access([location], run, access.is_scope_refusal, "GoHighLevel")
+        if first[0].state is not SchemaState.OK:
+            return first
+        found = self._http.call(api.LocationResponse, "GET", f"/locations/{self._location}")
+        probes = access.probes(workspace, self._location, found.location.companyId)
+        return first + check_access(probes, run, access.is_scope_refusal, "GoHighLevel")
 
     def apply(self, workspace: Workspace) -> list[SchemaItem]:
         done: list[SchemaItem] = []

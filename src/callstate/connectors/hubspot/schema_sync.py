@@ -7,10 +7,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from callstate.config.model import HubSpotConfig, Workspace
-from callstate.connectors.hubspot import api
+from callstate.connectors.hubspot import access, api
 from callstate.connectors.hubspot.client import HubSpotHttp
 from callstate.connectors.hubspot.schema import required_properties
-from callstate.connectors.schema import SchemaItem, SchemaState
+from callstate.connectors.schema import Probe, SchemaItem, SchemaState, check_access
 
 PROPERTIES = f"/crm/properties/{api.VERSION}"
 
@@ -46,6 +46,12 @@ class HubSpotSchema:
     def plan(self, workspace: Workspace) -> list[SchemaItem]:
         items = [item for item, _ in self._property_plan(workspace)]
         return items + self._pipeline_plan(workspace) + self._owner_plan(workspace)
+
+    def access(self, workspace: Workspace) -> list[SchemaItem]:
+        def run(probe: Probe) -> object:
+            return self._http.request(probe.method, probe.path, params=probe.params)
+
+        return check_access(access.probes(workspace), run, access.is_scope_refusal, "HubSpot")
 
     def apply(self, workspace: Workspace) -> list[SchemaItem]:
         done: list[SchemaItem] = []

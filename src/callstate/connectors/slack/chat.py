@@ -18,6 +18,7 @@ from slack_sdk.web import SlackResponse
 from callstate.config.model import SlackConfig
 from callstate.connectors.errors import ConnectorError, Permanent, RateLimited, Transient
 from callstate.connectors.ports import Links, ObjectRef
+from callstate.connectors.schema import SchemaItem, SchemaState
 from callstate.connectors.slack.blocks import build_blocks, fallback_text
 from callstate.domain.effects import NotifyOwner
 
@@ -58,6 +59,20 @@ class SlackChat:
             unfurl_media=False,
         )
         return self._ref(str(response["channel"]), str(response["ts"]))
+
+    def check(self, channels: list[str]) -> list[SchemaItem]:
+        """`doctor`: the token works (auth.test) and each channel is one the bot can see."""
+        identity = self._call("auth_test")
+        items = [SchemaItem("slack", "token", SchemaState.OK, f"bot {identity.get('user', '?')}")]
+        for channel in sorted(set(channels)):
+            try:
+                channel_id = self._channel_id(channel)
+            except Permanent as exc:
+                detail = f"{exc.message}: create it or invite the bot (/invite @bot)"
+                items.append(SchemaItem("slack", f"#{channel}", SchemaState.MANUAL, detail))
+            else:
+                items.append(SchemaItem("slack", f"#{channel}", SchemaState.OK, channel_id))
+        return items
 
     def _find(self, channel: str, key: str) -> ObjectRef | None:
         response = self._call(

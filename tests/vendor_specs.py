@@ -250,6 +250,108 @@ _GHL_STAGE = {
     },
 }
 
+_CAL_ERROR = {
+    "type": "object",
+    "required": ["status", "timestamp", "path", "error"],
+    "properties": {
+        "status": {"enum": ["error"]},
+        "timestamp": {"type": "string"},
+        "path": {"type": "string"},
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {},
+            },
+        },
+    },
+}
+_ERROR_REASON = (
+    "The document models success responses only; every error leaves the API through one "
+    "NestJS filter as {status: error, timestamp, path, error{code, message, details}} "
+    "(research/calendar_slack.md §1.1, CAL-CODE http-exception.filter.ts)."
+)
+
+
+def _refs(*names: str) -> list[dict[str, str]]:
+    return [{"$ref": f"#/components/schemas/{name}"} for name in names]
+
+
+_CALCOM_OVERRIDES: tuple[Override, ...] = (
+    SetAt(
+        "calcom",
+        "/paths/~1v2~1bookings/post/requestBody/content/application~1json/schema",
+        {
+            "anyOf": _refs(
+                "CreateBookingInput_2024_08_13",
+                "CreateInstantBookingInput_2024_08_13",
+                "CreateRecurringBookingInput_2024_08_13",
+            )
+        },
+        "oneOf cannot hold: a regular and a recurring booking input have the same required "
+        "members (the API tells them apart by the event type, the operation's description), "
+        "so every regular body matches both; read as anyOf.",
+    ),
+    SetAt(
+        "calcom",
+        "/paths/~1v2~1slots/get/responses/200/content/application~1json/schema",
+        {
+            "type": "object",
+            "required": ["status", "data"],
+            "properties": {
+                "status": {"enum": ["success"]},
+                "data": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["start"],
+                            "properties": {
+                                "start": {"type": "string"},
+                                "end": {"type": "string"},
+                                "attendeesCount": {"type": "number"},
+                                "bookingUid": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "The 200 schema describes the date map as the whole body (no status/data envelope) "
+        "and its default items as strings, while its own examples show {status, data: {date: "
+        "[{start}]}} (research/calendar_slack.md §1.3, CAL-CODE slots-output.service.ts).",
+    ),
+    SetAt(
+        "calcom",
+        "/components/schemas/EventTypeOutput_2024_06_14/properties/recurrence",
+        {"anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/Recurrence_2024_06_14"}]},
+        "`nullable: true` beside an allOf without `type`: the validator's nullable rewrite "
+        "needs a type, so a non-recurring event type's `recurrence: null` would fail.",
+    ),
+    SetAt(
+        "calcom",
+        "/components/schemas/CreateWebhookInputDto/properties/triggers",
+        {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "Typed as one string with an enum, yet the API takes an array of triggers (its own "
+        "example, research/calendar_slack.md §1.7).",
+    ),
+    SetAt(
+        "calcom",
+        "/components/schemas/UserWebhookOutputDto/properties/triggers/items",
+        {"type": "string"},
+        "Items typed `object`; a subscription's triggers are the trigger names it was created "
+        "with (CreateWebhookInputDto's enum; research/calendar_slack.md §1.7).",
+    ),
+    *(
+        AddResponse("calcom", status, _CAL_ERROR, _ERROR_REASON)
+        for status in ("400", "401", "404", "409", "429")
+    ),
+)
+
+
 OVERRIDES: tuple[Override, ...] = (
     # HubSpot ------------------------------------------------------------------------------
     RelaxRequired(
@@ -475,6 +577,7 @@ OVERRIDES: tuple[Override, ...] = (
         "No 429 modelled; Slack answers HTTP 429 + Retry-After with error `ratelimited` "
         "(api.slack.com rate limits).",
     ),
+    *_CALCOM_OVERRIDES,
 )
 
 
@@ -765,4 +868,7 @@ _VALIDATORS: dict[str, Callable[[Operation, Mapping[str, Any]], None]] = {
     "hubspot": _validate_openapi,
     "slack": _validate_swagger,
     "gohighlevel": _validate_gohighlevel,
+    "calcom": _validate_openapi,
+    "calendly": _validate_openapi,
+    "retell": _validate_openapi,
 }

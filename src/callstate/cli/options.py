@@ -46,4 +46,5 @@ def settings_from(
         log_level=base.log_level,
         executor_id=base.executor_id,
         sandbox_rate_limits=base.sandbox_rate_limits,
+        alert_poll_seconds=base.alert_poll_seconds,
     )

@@ -19,10 +19,11 @@ from callstate.connectors.hubspot.schema import required_properties
 from callstate.connectors.registry import build_connectors
 from callstate.execution.gate import RequestGate
 from callstate.execution.runtime import Executor, ExecutorSettings
-from callstate.execution.services import Services
+from callstate.execution.services import AlertPolicy, Services
 from callstate.sandbox.app import create_sandbox_app
 from callstate.sandbox.hubspot import HubSpotRateLimit
 from callstate.sandbox.hubspot.owners import seeds_for_team
+from callstate.sandbox.slack import SlackUser
 from callstate.storage.db import make_engine, migrate
 from callstate.storage.throttle import Throttle
 from callstate.web.app import create_app
@@ -62,11 +63,25 @@ def sandbox_seeds(workspaces: Mapping[str, Workspace]) -> dict[str, Any]:
             team.update({m.email: m.name for m in workspace.team})
     channels = sorted(
         {a.notify_channel.lstrip("#") for w in workspaces.values() for a in w.audiences}
+        | {w.alerts_to.lstrip("#") for w in workspaces.values()}
     )
-    seeds: dict[str, Any] = {"hubspot_properties": hubspot, "slack_channels": channels}
+    seeds: dict[str, Any] = {
+        "hubspot_properties": hubspot,
+        "slack_channels": channels,
+        "slack_users": [SlackUser(email=e, real_name=n) for e, n in sorted(team.items())],
+    }
     if team:  # the portal's users are the workspaces' teams (else the emulator's defaults)
         seeds["hubspot_owners"] = seeds_for_team(team)
     return seeds
+
+
+def _retell_seeds(settings: Settings, workspaces: Mapping[str, Workspace]) -> dict[str, Any]:
+    """The Retell emulator is one account: the first workspace's key, its webhook URL."""
+    first = next(iter(workspaces.values()))
+    return {
+        "retell_api_key": first.retell.api_key.get_secret_value(),
+        "retell_webhook_url": f"http://127.0.0.1:{settings.port}/webhooks/retell/{first.id}",
+    }
 
 
 def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = True) -> Runtime:
@@ -78,7 +93,12 @@ def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = 
     base_urls = sandbox_base_urls(settings) if settings.sandbox else None
     gate = RequestGate(Throttle(engine))
     connectors = {w.id: build_connectors(w, base_urls, gate) for w in workspaces.values()}
-    services = Services(engine=engine, workspaces=workspaces, connectors=connectors)
+    services = Services(
+        engine=engine,
+        workspaces=workspaces,
+        connectors=connectors,
+        alerts=AlertPolicy(poll_seconds=float(settings.alert_poll_seconds)),
+    )
     executor = Executor(
         ExecutorSettings(
             system_database_url=settings.dbos_database_url,
@@ -93,6 +113,7 @@ def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = 
             settings.data_dir / "sandbox",
             **sandbox_seeds(workspaces),
             hubspot_rate_limit=HubSpotRateLimit() if settings.sandbox_rate_limits else None,
+            **_retell_seeds(settings, workspaces),
         )
     if worker:
         app = create_app(

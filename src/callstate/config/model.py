@@ -203,6 +203,11 @@ class Workspace(_Strict):
     chat: SlackConfig
     team: tuple[TeamMember, ...] = ()
     default_owner: str | None = Field(default=None, description="email of a team member")
+    alerts_channel: str | None = Field(
+        default=None,
+        description="Slack channel for failure alerts (default: the default "
+        "audience's notify_channel)",
+    )
     audiences: tuple[Audience, ...] = Field(min_length=1)
 
     @field_validator("timezone")
@@ -236,6 +241,10 @@ class Workspace(_Strict):
 
     def owner_for(self, audience: Audience) -> str | None:
         return audience.crm.owner or self.default_owner
+
+    @property
+    def alerts_to(self) -> str:
+        return self.alerts_channel or self.default_audience.notify_channel
 
     @property
     def default_audience(self) -> Audience:

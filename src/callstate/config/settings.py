@@ -46,6 +46,7 @@ class Settings:
     log_level: str = "info"
     executor_id: str = "local"
     sandbox_rate_limits: bool = False  # emulators enforce the vendors' published limits
+    alert_poll_seconds: int = 30  # how long an incident gathers occurrences per thread note
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -63,6 +64,7 @@ class Settings:
             log_level=(env.get("CALLSTATE_LOG_LEVEL") or "info").lower(),
             executor_id=env.get("CALLSTATE_EXECUTOR_ID") or "local",
             sandbox_rate_limits=env_bool(env, "CALLSTATE_SANDBOX_RATE_LIMITS", False),
+            alert_poll_seconds=env_int(env, "CALLSTATE_ALERT_POLL_SECONDS", 30),
         )
 
     @classmethod

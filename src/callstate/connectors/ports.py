@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from callstate.connectors.schema import SchemaItem
+from callstate.domain.alerts import AlertView
 from callstate.domain.calendar import Attendee, Booking, Slot
 from callstate.domain.effects import (
     AddTags,
@@ -116,6 +117,21 @@ class Chat(Protocol):
         Not repeat-safe by nature. With `recover=True` it first looks for a message tagged with
         the key in the channel and returns it instead of posting again.
         """
+        ...
+
+    def post_alert(self, channel: str, alert: AlertView, *, recover: bool) -> ObjectRef:
+        """Post the incident's alert to `channel`, tagged with `alert.message_key`.
+
+        Not repeat-safe by nature: with `recover=True` it first looks for the tagged message.
+        """
+        ...
+
+    def update_alert(self, message: ObjectRef, alert: AlertView) -> ObjectRef:
+        """Rewrite the alert message to the incident's current state. Safe to repeat (a set)."""
+        ...
+
+    def reply(self, message: ObjectRef, text: str, *, key: str, recover: bool) -> ObjectRef:
+        """A note in the message's thread, tagged with `key`; `recover=True` looks first."""
         ...
 
     def check(self, channels: list[str]) -> list[SchemaItem]:

@@ -12,6 +12,7 @@ from dbos import DBOS, DBOSConfig, SetWorkflowID
 
 from callstate import __version__
 from callstate.execution.dispatcher import Dispatcher
+from callstate.execution.incidents import IncidentWatcher
 from callstate.execution.services import Services
 from callstate.execution.workflow import CallEventProcessor
 
@@ -46,7 +47,7 @@ class Executor:
             "log_level": "WARNING",
         }
         DBOS(config=config)
-        processor = CallEventProcessor(self._services)
+        processor = CallEventProcessor(self._services, IncidentWatcher(self._services))
         DBOS.launch()
         queue = DBOS.register_queue(
             QUEUE,

@@ -14,6 +14,7 @@ from callstate.connectors.registry import WorkspaceConnectors
 from callstate.storage.attempts import EffectLedger
 from callstate.storage.calls import Calls
 from callstate.storage.events import EventInbox
+from callstate.storage.incidents import Incidents
 
 
 def utc_now() -> datetime:
@@ -40,15 +41,26 @@ def hash_fraction(text: str) -> float:
     return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
 
 
+@dataclass(frozen=True, slots=True)
+class AlertPolicy:
+    """How an incident's alert follows it: new occurrences are gathered for `poll_seconds` and
+    told in one thread note; an incident with no occurrence for `quiet_seconds` is closed."""
+
+    poll_seconds: float = 30.0
+    quiet_seconds: float = 6 * 3600.0
+
+
 @dataclass
 class Services:
     engine: Engine
     workspaces: dict[str, Workspace]
     connectors: dict[str, WorkspaceConnectors]
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    alerts: AlertPolicy = field(default_factory=AlertPolicy)
     clock: Callable[[], datetime] = utc_now
 
     def __post_init__(self) -> None:
         self.inbox = EventInbox(self.engine)
         self.calls = Calls(self.engine)
         self.ledger = EffectLedger(self.engine)
+        self.incidents = Incidents(self.engine)

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from dbos import DBOS, DBOSConfiguredInstance
+from dbos import DBOS, DBOSConfiguredInstance, SetWorkflowID
 from dbos._error import DBOSException  # not re-exported by the package (dbos 3.4)
 from sqlalchemy.exc import OperationalError
 
 from callstate.config.model import Workspace
 from callstate.connectors.errors import ConnectorError, RateLimited, Transient, Unsupported
+from callstate.domain.alerts import effect_incident_key
 from callstate.domain.call import CallEvent, CallEventType, CallStatus
 from callstate.domain.effects import (
     AddTags,
@@ -33,6 +34,7 @@ from callstate.domain.effects import (
     UpsertContact,
 )
 from callstate.domain.ids import workflow_id
+from callstate.execution.incidents import IncidentWatcher, incident_workflow_id
 from callstate.execution.services import Services
 from callstate.execution.steps import run_effect
 from callstate.policy.routing import route
@@ -44,8 +46,9 @@ _Step = Callable[[AttemptContext, Effect, dict[str, EffectResult]], EffectResult
 
 @DBOS.dbos_class("callstate.CallEventProcessor")
 class CallEventProcessor(DBOSConfiguredInstance):
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, watcher: IncidentWatcher) -> None:
         self.services = services
+        self.watcher = watcher
         super().__init__("callstate")
 
     @DBOS.workflow(name="callstate.process_event")
@@ -60,6 +63,7 @@ class CallEventProcessor(DBOSConfiguredInstance):
         results: dict[str, EffectResult] = {}
         for effect in the_plan.effects:
             results[effect.key] = self._execute(context, effect, results)
+        self._tell_incidents(event, list(results.values()))
         if event.type is CallEventType.ANALYZED:
             failed = any(r.outcome is EffectOutcome.FAILED for r in results.values())
             self.finish_call(event, CallStatus.DEAD_LETTERED if failed else CallStatus.SETTLED)
@@ -104,6 +108,41 @@ class CallEventProcessor(DBOSConfiguredInstance):
                 return _failed(effect, error)
             DBOS.sleep(delay)
         raise AssertionError("unreachable")
+
+    def _tell_incidents(self, event: CallEvent, results: list[EffectResult]) -> None:
+        """A failed effect opens (or counts into) its incident and makes sure the incident's
+        alert workflow runs; a success of the same kind at the same vendor resolves it."""
+        succeeded = sorted(
+            {effect_incident_key(r.vendor, r.kind) for r in results if _ok(r) and r.vendor}
+        )
+        if succeeded:
+            self.resolve_incidents(event.workspace, succeeded)
+        for result in results:
+            if result.outcome is EffectOutcome.FAILED:
+                incident_id = self.record_incident(event, result)
+                with SetWorkflowID(incident_workflow_id(incident_id)):
+                    DBOS.start_workflow(self.watcher.watch, incident_id)
+
+    @DBOS.step(name="callstate.incident.record")
+    def record_incident(self, event: CallEvent, result: EffectResult) -> str:
+        vendor = result.vendor or "unknown"
+        return self.services.incidents.record(
+            event.workspace,
+            effect_incident_key(result.vendor, result.kind),
+            title=f"{result.kind} failing at {vendor}",
+            detail=result.detail or "no detail",
+            subject=f"{event.runtime.value} call {event.external_call_id}",
+            now=self.services.clock(),
+        )
+
+    @DBOS.step(name="callstate.incident.resolve")
+    def resolve_incidents(self, workspace: str, keys: list[str]) -> list[str]:
+        return self.services.incidents.resolve(
+            workspace,
+            keys,
+            resolution="the same effect succeeded again",
+            now=self.services.clock(),
+        )
 
     def _step_for(self, effect: Effect) -> _Step:
         match effect:
@@ -216,5 +255,9 @@ def _ok(result: EffectResult) -> bool:
 
 def _failed(effect: Effect, error: Exception) -> EffectResult:
     return EffectResult(
-        key=effect.key, kind=effect.kind, outcome=EffectOutcome.FAILED, detail=str(error)[:500]
+        key=effect.key,
+        kind=effect.kind,
+        outcome=EffectOutcome.FAILED,
+        vendor=error.vendor if isinstance(error, ConnectorError) else None,
+        detail=str(error)[:500],
     )

@@ -1,9 +1,9 @@
 """`create_sandbox_app`: every vendor emulator mounted under one app, one SQLite file each.
 
-Mounts `/hubspot`, `/gohighlevel` and `/slack` (the product mounts this app at `/sandbox`, so
-a connector's base URL is `<server>/sandbox/hubspot`). A later vendor (Cal.com, Calendly,
-Retell, Vapi) is one more entry in the `vendors` mapping given to `mount_vendors`: a name and a
-factory from its `Store` to its FastAPI app, which must expose `app.state.sandbox_control`.
+Mounts `/hubspot`, `/gohighlevel`, `/slack`, `/calcom` and `/retell` (the product mounts this
+app at `/sandbox`, so a connector's base URL is `<server>/sandbox/hubspot`). Another vendor is
+one more entry in the `vendors` mapping given to `mount_vendors`: a name and a factory from its
+`Store` to its FastAPI app, which must expose `app.state.sandbox_control`.
 
 Root control API: `POST /_sandbox/reset` resets every vendor; `GET /_sandbox/vendors` lists
 the mounts. Each vendor also has its own `/<vendor>/_sandbox/...` (see `faults.py`).
@@ -17,6 +17,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from callstate.sandbox.calcom import EventTypeSeed, create_calcom_app
+from callstate.sandbox.calcom.seeds import SANDBOX_EVENT_TYPES
 from callstate.sandbox.faults import ControlPanel
 from callstate.sandbox.gohighlevel import (
     SANDBOX_LOCATION,
@@ -26,7 +28,9 @@ from callstate.sandbox.gohighlevel import (
 )
 from callstate.sandbox.hubspot import HubSpotRateLimit, create_hubspot_app
 from callstate.sandbox.hubspot.app import SeedProperties, SeedRecords
-from callstate.sandbox.slack import SlackRateLimit, create_slack_app
+from callstate.sandbox.retell import create_retell_app
+from callstate.sandbox.retell.rest_app import SANDBOX_API_KEY as RETELL_SANDBOX_KEY
+from callstate.sandbox.slack import SlackRateLimit, SlackUser, create_slack_app
 from callstate.sandbox.store import Store
 
 VendorFactory = Callable[[Store], FastAPI]
@@ -45,6 +49,12 @@ def create_sandbox_app(
     slack_rate_limit: SlackRateLimit | None = None,
     gohighlevel_locations: Sequence[LocationSeed] = (SANDBOX_LOCATION,),
     gohighlevel_rate_limit: GoHighLevelRateLimit | None = None,
+    slack_users: Sequence[SlackUser] = (),
+    slack_signing_secret: str | None = None,
+    slack_interactivity_url: str | None = None,
+    calcom_event_types: Sequence[EventTypeSeed] = SANDBOX_EVENT_TYPES,
+    retell_api_key: str = RETELL_SANDBOX_KEY,
+    retell_webhook_url: str | None = None,
 ) -> FastAPI:
     """All emulators; `state_dir=None` keeps state in memory, else `<state_dir>/<vendor>.sqlite`."""
     vendors: dict[str, VendorFactory] = {
@@ -61,7 +71,16 @@ def create_sandbox_app(
             store, locations=gohighlevel_locations, rate_limit=gohighlevel_rate_limit
         ),
         "slack": lambda store: create_slack_app(
-            store, seed_channels=slack_channels, rate_limit=slack_rate_limit
+            store,
+            seed_channels=slack_channels,
+            rate_limit=slack_rate_limit,
+            seed_users=slack_users,
+            signing_secret=slack_signing_secret,
+            interactivity_url=slack_interactivity_url,
+        ),
+        "calcom": lambda store: create_calcom_app(store, event_types=calcom_event_types),
+        "retell": lambda store: create_retell_app(
+            store, api_key=retell_api_key, webhook_url=retell_webhook_url
         ),
     }
     return mount_vendors(state_dir, vendors)

@@ -1,4 +1,5 @@
-"""The tables: calls, their runtime events (the inbox), and every effect attempt (the ledger)."""
+"""The tables: calls, their runtime events (the inbox), every effect attempt (the ledger),
+request budgets and incidents."""
 
 from __future__ import annotations
 
@@ -91,3 +92,22 @@ class RateBucketRow(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     updated: Mapped[float] = mapped_column(Float)
+
+
+class IncidentRow(Base):
+    """A failure told to a person once; `open_key` is unique while open, NULL once resolved."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(200))
+    open_key: Mapped[str | None] = mapped_column(String(270), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str] = mapped_column(Text)
+    occurrences: Mapped[int]
+    last_subject: Mapped[str | None] = mapped_column(String(200))
+    opened_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)

@@ -19,7 +19,9 @@ from callstate.config.model import SlackConfig
 from callstate.connectors.errors import ConnectorError, Permanent, RateLimited, Transient
 from callstate.connectors.ports import Links, ObjectRef
 from callstate.connectors.schema import SchemaItem, SchemaState
+from callstate.connectors.slack.alert_blocks import alert_blocks, alert_text
 from callstate.connectors.slack.blocks import build_blocks, fallback_text
+from callstate.domain.alerts import AlertView
 from callstate.domain.effects import NotifyOwner
 
 VENDOR = "slack"
@@ -59,6 +61,51 @@ class SlackChat:
             unfurl_media=False,
         )
         return self._ref(str(response["channel"]), str(response["ts"]))
+
+    def post_alert(self, channel: str, alert: AlertView, *, recover: bool) -> ObjectRef:
+        channel_id = self._channel_id(channel)
+        if recover and (found := self._find(channel_id, alert.message_key)) is not None:
+            return found
+        response = self._call(
+            "chat_postMessage",
+            channel=channel_id,
+            text=alert_text(alert),
+            blocks=alert_blocks(alert),
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": alert.message_key}},
+            unfurl_links=False,
+        )
+        return self._ref(str(response["channel"]), str(response["ts"]))
+
+    def update_alert(self, message: ObjectRef, alert: AlertView) -> ObjectRef:
+        channel, ts = message.object_id.split("/", 1)
+        self._call(
+            "chat_update",
+            channel=channel,
+            ts=ts,
+            text=alert_text(alert),
+            blocks=alert_blocks(alert),
+        )
+        return message
+
+    def reply(self, message: ObjectRef, text: str, *, key: str, recover: bool) -> ObjectRef:
+        channel, ts = message.object_id.split("/", 1)
+        if recover:
+            thread = self._call(
+                "conversations_replies", channel=channel, ts=ts, include_all_metadata=True
+            )
+            replies: list[dict[str, Any]] = thread.get("messages", [])
+            for reply in replies:
+                if ((reply.get("metadata") or {}).get("event_payload") or {}).get("key") == key:
+                    return self._ref(channel, str(reply["ts"]))
+        response = self._call(
+            "chat_postMessage",
+            channel=channel,
+            thread_ts=ts,
+            text=text,
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}},
+            unfurl_links=False,
+        )
+        return self._ref(channel, str(response["ts"]))
 
     def check(self, channels: list[str]) -> list[SchemaItem]:
         """`doctor`: the token works (auth.test) and each channel is one the bot can see."""

@@ -4,28 +4,39 @@ Every method lives at `/api/<method>` and takes GET or POST, arguments in the qu
 JSON body or a form body. Authentication: `Authorization: Bearer <any token>` (or the legacy
 `token` argument); without one the answer is `{"ok": false, "error": "not_authed"}`. Slack
 answers HTTP 200 for every method error; only rate limiting is HTTP 429 with `Retry-After`.
+
+Besides the methods, the app serves what Slack serves on other hosts: the file upload URLs
+(`/upload/v1/<ticket>`, files.slack.com upstream), `url_private` downloads
+(`/files-pri/<team>-<file>/...`) and interaction `response_url`s (`/actions/<token>`,
+hooks.slack.com upstream). Slack-only control endpoints: see `control.py`.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from callstate.sandbox.faults import ControlPanel, SandboxControl
-from callstate.sandbox.slack.methods import (
-    Args,
+from callstate.sandbox.slack.arguments import Args, Call, multipart_parts
+from callstate.sandbox.slack.chat import ChatMethods
+from callstate.sandbox.slack.control import SlackControlRoutes, control_app, origin
+from callstate.sandbox.slack.files import FileMethods, UploadRejectedError
+from callstate.sandbox.slack.interactivity import Interactivity, Target
+from callstate.sandbox.slack.limits import (
     ChannelLimiter,
-    Methods,
+    MethodLimiter,
     RateLimitedError,
     SlackRateLimit,
 )
+from callstate.sandbox.slack.methods import Methods
+from callstate.sandbox.slack.users import Directory, SlackUser
 from callstate.sandbox.slack.workspace import SlackError, Workspace
 from callstate.sandbox.store import Store
 
@@ -36,16 +47,37 @@ def create_slack_app(
     seed_channels: Sequence[str] = ("general",),
     rate_limit: SlackRateLimit | None = None,
     clock: Callable[[], float] = time.time,
+    seed_users: Sequence[SlackUser | Mapping[str, Any]] = (),
+    signing_secret: str | None = None,
+    interactivity_url: str | None = None,
 ) -> FastAPI:
-    """The Slack emulator: `seed_channels` are public channels (ids derived from the names);
-    `rate_limit=None` never answers 429 on its own (faults still can)."""
+    """The Slack emulator.
+
+    `seed_channels` are public channels (ids derived from the names); `seed_users` are the
+    workspace's members (ids derived from emails unless given); `rate_limit=None` never
+    answers 429 on its own (faults still can); `interactivity_url` and `signing_secret` say
+    where `POST /_sandbox/interact` delivers signed button clicks (also settable at run time).
+    """
     channels = tuple(seed_channels)
+    users = tuple(SlackUser.of(u) for u in seed_users)
     workspace = Workspace(store, clock)
+    directory = Directory(store, clock)
     workspace.seed(channels)
+    directory.seed(users)
     limiter = ChannelLimiter(rate_limit, clock)
-    methods = Methods(workspace, limiter)
-    panel = ControlPanel(reset_state=lambda: workspace.wipe(channels), fault_body=_fault_body)
+    method_limiter = MethodLimiter(rate_limit, clock)
+    chat = ChatMethods(workspace, directory, limiter)
+    files = FileMethods(store, workspace, chat.target, clock)
+    methods = Methods(workspace, directory, chat, files)
+    clicks = Interactivity(store, workspace, Target(interactivity_url, signing_secret), clock)
+
+    def reset() -> None:
+        workspace.wipe(channels)
+        directory.seed(users)
+
+    panel = ControlPanel(reset_state=reset, fault_body=_fault_body)
     panel.on_reset(limiter.reset)
+    panel.on_reset(method_limiter.reset)
 
     app = FastAPI(title="callstate sandbox: Slack", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -58,7 +90,8 @@ def create_slack_app(
             args = await _arguments(request)
             if not _authenticated(request, args):
                 raise SlackError("not_authed")
-            body = await run_in_threadpool(handler, args)
+            method_limiter.take(method)
+            body = await run_in_threadpool(handler, Call(args, origin(request)))
         except SlackError as exc:
             return JSONResponse({"ok": False, "error": exc.code})
         except RateLimitedError as exc:
@@ -69,7 +102,43 @@ def create_slack_app(
             )
         return JSONResponse(body)
 
+    @app.post("/upload/v1/{ticket}")
+    async def upload(ticket: str, request: Request) -> PlainTextResponse:
+        raw = await request.body()
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith("multipart/form-data"):
+            parts = multipart_parts(raw, content_type)
+            raw = next((data for _, filename, data in parts if filename), b"")
+        try:
+            answer = await run_in_threadpool(files.receive, ticket, raw)
+        except UploadRejectedError as exc:
+            return PlainTextResponse(exc.reason, status_code=exc.status)
+        return PlainTextResponse(answer)
+
+    @app.get("/files-pri/{team_file}/{rest:path}")
+    def url_private(team_file: str, request: Request) -> Response:
+        if not _authenticated(request, {}):
+            return PlainTextResponse("not_authed", status_code=403)
+        found = files.content(team_file.partition("-")[2])
+        if found is None:
+            return PlainTextResponse("file_not_found", status_code=404)
+        doc, data = found
+        return Response(data, media_type=doc["mimetype"])
+
+    @app.post("/actions/{token}")
+    async def response_url(token: str, request: Request) -> JSONResponse:
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return JSONResponse({"ok": False, "error": "invalid_payload"}, status_code=400)
+        status, answer = await run_in_threadpool(clicks.respond, token, body)
+        return JSONResponse(answer, status_code=status)
+
     app.add_middleware(SandboxControl, panel=panel)
+    # Added last, so outermost: Slack-only control paths never reach SandboxControl.
+    app.add_middleware(SlackControlRoutes, control=control_app(workspace, directory, files, clicks))
     app.state.sandbox_control = panel
     app.state.store = store
     return app
@@ -92,8 +161,10 @@ async def _arguments(request: Request) -> Args:
     elif "x-www-form-urlencoded" in content_type:
         args.update({k: v[-1] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()})
     elif "multipart/form-data" in content_type:
-        form = await request.form()
-        args.update({k: v for k, v in form.items() if isinstance(v, str)})
+        parts = multipart_parts(raw, content_type)
+        args.update(
+            {name: data.decode("utf-8", "replace") for name, file, data in parts if not file}
+        )
     else:
         raise SlackError("invalid_form_data")
     return args

@@ -1,12 +1,14 @@
-"""The emulated Slack workspace: public channels, messages, threads, message timestamps.
+"""The emulated Slack workspace: public channels, DMs, messages, threads, edits, timestamps.
 
-Store layout: `channels` (one conversation object per channel id), `messages:<channel id>`
+Store layout: `channels` (one conversation object per channel or IM id), `messages:<channel id>`
 (messages keyed by `ts`, which sorts chronologically as text), counter `ts_micro` (the last
 `ts` in microseconds: every new `ts` is strictly greater, so `ts` is unique per channel, the
 property `thread_ts` and `chat.update` rely on).
 
 Channel ids are derived from the channel name (`C` + 10 base32 characters of its SHA-256), so
-a seeded `#acme-sales` has the same id in every sandbox. History shows top-level messages
+a seeded `#acme-sales` has the same id in every sandbox; an IM's id is derived from its
+member (`D` + 10 base32 characters), so `conversations.open` returns the same DM each time and
+a DM id survives a reset. History shows top-level messages
 only (plus broadcast replies) with `reply_count`, as Slack does; `conversations.replies`
 returns the thread (Slack conversations.history / conversations.replies method pages).
 """
@@ -39,6 +41,25 @@ class SlackError(Exception):
 def channel_id(name: str) -> str:
     digest = hashlib.sha256(name.encode()).digest()
     return "C" + base64.b32encode(digest).decode()[:10]
+
+
+def im_id(user: str) -> str:
+    digest = hashlib.sha256(f"im:{user}".encode()).digest()
+    return "D" + base64.b32encode(digest).decode()[:10]
+
+
+def _im(user: str, created: int) -> Doc:
+    """A DM as Slack's IM conversation object (spec `objs_conversation`, IM variant)."""
+    return {
+        "id": im_id(user),
+        "created": created,
+        "is_archived": False,
+        "is_im": True,
+        "is_org_shared": False,
+        "user": user,
+        "is_user_deleted": False,
+        "priority": 0,
+    }
 
 
 def _conversation(name: str) -> Doc:
@@ -90,8 +111,19 @@ class Workspace:
             tx.wipe()
             self.seed(names)
 
-    def channels(self) -> list[Doc]:
-        return [doc for _, doc in self._store.scan("channels")]
+    def channels(self, *, ims: bool = False) -> list[Doc]:
+        """Public channels, or (`ims=True`) the DMs opened so far."""
+        return [doc for _, doc in self._store.scan("channels") if bool(doc.get("is_im")) == ims]
+
+    def open_im(self, user: str) -> tuple[Doc, bool]:
+        """The DM with `user`, created on first use; (conversation, whether it already was)."""
+        with self._store.transaction() as tx:
+            doc = tx.get("channels", im_id(user))
+            if doc is not None:
+                return doc, True
+            doc = _im(user, int(self._clock()))
+            tx.put("channels", doc["id"], doc)
+            return doc, False
 
     def channel(self, ref: str | None) -> Doc:
         """A channel by id, or by name with or without `#` (chat.postMessage accepts both)."""
@@ -108,7 +140,7 @@ class Workspace:
         collection = f"messages:{channel}"
         with self._store.transaction() as tx:
             micros = tx.raise_counter("ts_micro", int(self._clock() * 1_000_000))
-            ts = f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+            ts = _ts(micros)
             message = {**message, "ts": ts}
             if thread_ts is not None:
                 parent = tx.get(collection, thread_ts)
@@ -129,6 +161,44 @@ class Workspace:
     def messages(self, channel: str) -> list[Doc]:
         """All messages of a channel, oldest first."""
         return [doc for _, doc in self._store.scan(f"messages:{channel}")]
+
+    def message(self, channel: str, ts: object) -> Doc:
+        doc = self._store.get(f"messages:{channel}", ts) if isinstance(ts, str) else None
+        if doc is None:
+            raise SlackError("message_not_found")
+        return doc
+
+    def update(self, channel: str, ts: object, changes: Doc, *, edited: bool = True) -> Doc:
+        """chat.update: set `changes` (a `None` value removes the member) on a bot message.
+
+        Only the app's own messages can be edited (`cant_update_message`, chat.update method
+        page); `edited` adds Slack's `{"user", "ts"}` marker with a fresh `ts`.
+        """
+        collection = f"messages:{channel}"
+        with self._store.transaction() as tx:
+            doc = tx.get(collection, ts) if isinstance(ts, str) else None
+            if doc is None:
+                raise SlackError("message_not_found")
+            if doc.get("user") != BOT_USER_ID:
+                raise SlackError("cant_update_message")
+            for key, value in changes.items():
+                if value is None:
+                    doc.pop(key, None)
+                else:
+                    doc[key] = value
+            if edited:
+                micros = tx.raise_counter("ts_micro", int(self._clock() * 1_000_000))
+                doc["edited"] = {"user": BOT_USER_ID, "ts": _ts(micros)}
+            tx.put(collection, doc["ts"], doc)
+        return doc
+
+    def delete(self, channel: str, ts: str) -> None:
+        with self._store.transaction() as tx:
+            tx.delete(f"messages:{channel}", ts)
+
+
+def _ts(micros: int) -> str:
+    return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
 
 def _count_reply(tx: Tx, collection: str, parent: Doc, reply: Doc) -> None:

@@ -84,11 +84,15 @@ class ServerProcess:
         response.raise_for_status()
         return response.json()
 
-    def wait_call(self, call_id: str, statuses: set[str], timeout: float = 60) -> dict[str, Any]:
+    def wait_call(
+        self, call_id: str, statuses: set[str], timeout: float = 60, workspace: str = "acme"
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         detail: dict[str, Any] = {}
         while time.monotonic() < deadline:
-            response = httpx.get(f"{self.base_url}/api/calls/acme/retell/{call_id}", timeout=10)
+            response = httpx.get(
+                f"{self.base_url}/api/calls/{workspace}/retell/{call_id}", timeout=10
+            )
             if response.status_code == 200:
                 detail = response.json()
                 if detail["status"] in statuses:

@@ -3,11 +3,14 @@ calling in, read back from the HubSpot emulator after each call (examples/acme.y
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
+from callstate.connectors.retell.signature import sign
 from tests.e2e.conftest import bodies, deliver, hubspot_objects, scenario
 from tests.e2e.server import ServerProcess
 
@@ -111,3 +114,48 @@ def test_outbound_then_inbound_lead_reads_like_an_sdr_wrote_it(server: ServerPro
     assert "do-not-call" in contact["callstate_tags"].split(";")
     assert contact["callstate_last_call_outcome"] == "do_not_call"
     assert len(hubspot_objects(server, "calls", "callstate_call_key")) == 3  # one per call
+
+
+GHL = {"authorization": "Bearer sandbox-summit-ghl-token", "version": "2021-07-28"}
+
+
+def test_a_gohighlevel_workspace_on_the_same_install_gets_its_own_motion(
+    server: ServerProcess,
+) -> None:
+    """`summit` (examples/summit.yaml) runs on GoHighLevel beside `acme` on HubSpot."""
+    caller = "+17205550142"
+    call = scenario(
+        "ghl-callback",
+        agent_id="agent_summit_inbound",
+        to_number="+17205550100",
+        from_number=caller,
+        custom_analysis_data={"callback_requested": True, "homeowner": True, "monthly_bill": 240},
+    )
+    body = bodies(call)["call_analyzed"]
+    url = f"{server.base_url}/webhooks/retell/summit"
+    signature = sign(body, "sandbox-summit-retell-api-key", int(time.time() * 1000))
+    response = httpx.post(url, content=body, headers={"x-retell-signature": signature})
+    assert response.status_code == 204, response.text
+    detail = server.wait_call(call.call_id, {"settled", "dead_lettered"}, workspace="summit")
+    assert detail["status"] == "settled", detail
+    assert "enroll_sequence" in kinds(detail, "succeeded")
+    ghl = f"{server.base_url}/sandbox/gohighlevel"
+    found = httpx.get(
+        f"{ghl}/contacts/search/duplicate",
+        params={"locationId": "loc_sandbox_summit", "number": caller},
+        headers=GHL,
+    ).json()["contact"]
+    assert found is not None
+    assert "callback" in found["tags"]
+    opportunities = httpx.get(
+        f"{ghl}/opportunities/search",
+        params={"location_id": "loc_sandbox_summit", "contact_id": found["id"]},
+        headers=GHL,
+    ).json()["opportunities"]
+    assert len(opportunities) == 1
+    assert opportunities[0]["status"] == "open"
+    # Nothing of summit's call reached acme's HubSpot portal.
+    assert [
+        c for c in hubspot_objects(server, "contacts", "callstate_e164")
+        if c["properties"].get("callstate_e164") == caller
+    ] == []  # fmt: skip

@@ -140,31 +140,16 @@ def _emulator_totals(base_url: str) -> str:
     )
 
 
-def demo(
-    data_dir: DataDir = None,
-    config: ConfigDir = None,
-    port: Annotated[int, typer.Option(envvar="CALLSTATE_PORT", help="Port on 127.0.0.1.")] = 8787,
-    workspace: Annotated[str, typer.Option(help="Workspace whose calls are simulated.")] = "acme",
-    once: Annotated[bool, typer.Option("--once", help="Exit after printing.")] = False,
-) -> None:
-    """Run the service on the sandbox, play simulated Retell calls, show what they became."""
-    settings = settings_from(data_dir, config, sandbox=True, port=port)
-    configure_logging("warning")
-    console = Console()
-    runtime = build_runtime(settings, os.environ)
-    if workspace not in runtime.services.workspaces:
-        raise ConfigError(
-            f"{settings.config_dir or 'bundled examples'}: no workspace {workspace!r}"
-        )
-    server, thread = _start_server(runtime)
-    console.print(f"[bold]callstate[/] serving on {runtime.base_url} (data in {settings.data_dir})")
+def _play(console: Console, runtime: Runtime, workspace: str) -> None:
+    """Play the demo calls of one workspace through its webhook URL, signed with its key."""
+    config = runtime.services.workspaces[workspace]
+    console.rule(f"{config.name} ({workspace}): {config.crm.kind}")
     scenarios = _scenarios(runtime, workspace, datetime.now(UTC))
     events = [event for s in scenarios for event in build_events(s)]
     # Retell really does deliver some events twice within a second (research/voice.md §1.7).
     deliveries = plan_deliveries(events, duplicate={"call_analyzed": 2})
-    api_key = runtime.services.workspaces[workspace].retell.api_key.get_secret_value()
     url = f"{runtime.base_url}/webhooks/retell/{workspace}"
-    report = Simulator(url, api_key).deliver(deliveries)
+    report = Simulator(url, config.retell.api_key.get_secret_value()).deliver(deliveries)
     statuses = sorted({a.status_code for a in report.attempts if a.status_code is not None})
     console.print(
         f"Played {len(scenarios)} calls as {len(report.attempts)} signed webhook deliveries "
@@ -174,6 +159,31 @@ def demo(
     if not _wait_settled(runtime, workspace, call_ids, timeout=120):
         console.print("[yellow]some calls have not settled yet; showing what exists[/]")
     _report(console, runtime, workspace, call_ids)
+
+
+def demo(
+    data_dir: DataDir = None,
+    config: ConfigDir = None,
+    port: Annotated[int, typer.Option(envvar="CALLSTATE_PORT", help="Port on 127.0.0.1.")] = 8787,
+    workspace: Annotated[
+        str | None, typer.Option(help="Workspace whose calls are simulated (default: all).")
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="Exit after printing.")] = False,
+) -> None:
+    """Run the service on the sandbox, play simulated Retell calls, show what they became."""
+    settings = settings_from(data_dir, config, sandbox=True, port=port)
+    configure_logging("warning")
+    console = Console()
+    runtime = build_runtime(settings, os.environ)
+    known = runtime.services.workspaces
+    if workspace is not None and workspace not in known:
+        raise ConfigError(
+            f"{settings.config_dir or 'bundled examples'}: no workspace {workspace!r}"
+        )
+    server, thread = _start_server(runtime)
+    console.print(f"[bold]callstate[/] serving on {runtime.base_url} (data in {settings.data_dir})")
+    for chosen in [workspace] if workspace else sorted(known):
+        _play(console, runtime, chosen)
     console.print(_emulator_totals(runtime.base_url))
     console.print(
         f"Look around: {runtime.base_url}/api/calls · "

@@ -12,18 +12,16 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from callstate.cli.seeds import sandbox_seeds
 from callstate.config.load import load_workspaces
-from callstate.config.model import HubSpotConfig, Workspace
+from callstate.config.model import Workspace
 from callstate.config.settings import Settings
-from callstate.connectors.hubspot.schema import required_properties
 from callstate.connectors.registry import build_connectors
 from callstate.execution.gate import RequestGate
 from callstate.execution.runtime import Executor, ExecutorSettings
 from callstate.execution.services import AlertPolicy, Services
 from callstate.sandbox.app import create_sandbox_app
 from callstate.sandbox.hubspot import HubSpotRateLimit
-from callstate.sandbox.hubspot.owners import seeds_for_team
-from callstate.sandbox.slack import SlackUser
 from callstate.storage.db import make_engine, migrate
 from callstate.storage.throttle import Throttle
 from callstate.web.app import create_app
@@ -48,31 +46,6 @@ def sandbox_base_urls(settings: Settings) -> dict[str, str]:
         "gohighlevel": f"{root}/gohighlevel",
         "slack": f"{root}/slack/api/",
     }
-
-
-def sandbox_seeds(workspaces: Mapping[str, Workspace]) -> dict[str, Any]:
-    """What the emulated vendor accounts hold before the first call, as after `crm apply`."""
-    hubspot: dict[str, list[dict[str, Any]]] = {}
-    team: dict[str, str] = {}
-    for workspace in workspaces.values():
-        if isinstance(workspace.crm, HubSpotConfig):
-            needed = required_properties(workspace.crm, workspace.audiences)
-            for object_type, properties in needed.items():
-                known = {p["name"] for p in hubspot.setdefault(object_type, [])}
-                hubspot[object_type] += [p for p in properties if p["name"] not in known]
-            team.update({m.email: m.name for m in workspace.team})
-    channels = sorted(
-        {a.notify_channel.lstrip("#") for w in workspaces.values() for a in w.audiences}
-        | {w.alerts_to.lstrip("#") for w in workspaces.values()}
-    )
-    seeds: dict[str, Any] = {
-        "hubspot_properties": hubspot,
-        "slack_channels": channels,
-        "slack_users": [SlackUser(email=e, real_name=n) for e, n in sorted(team.items())],
-    }
-    if team:  # the portal's users are the workspaces' teams (else the emulator's defaults)
-        seeds["hubspot_owners"] = seeds_for_team(team)
-    return seeds
 
 
 def _retell_seeds(settings: Settings, workspaces: Mapping[str, Workspace]) -> dict[str, Any]:

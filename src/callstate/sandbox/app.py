@@ -1,9 +1,9 @@
 """`create_sandbox_app`: every vendor emulator mounted under one app, one SQLite file each.
 
-Mounts `/hubspot`, `/gohighlevel`, `/slack`, `/calcom` and `/retell` (the product mounts this
-app at `/sandbox`, so a connector's base URL is `<server>/sandbox/hubspot`). Another vendor is
-one more entry in the `vendors` mapping given to `mount_vendors`: a name and a factory from its
-`Store` to its FastAPI app, which must expose `app.state.sandbox_control`.
+Mounts `/hubspot`, `/gohighlevel`, `/slack`, `/calcom`, `/calendly` and `/retell` (the product
+mounts this app at `/sandbox`, so a connector's base URL is `<server>/sandbox/hubspot`). Another
+vendor is one more entry in the `vendors` mapping given to `mount_vendors`: a name and a factory
+from its `Store` to its FastAPI app, which must expose `app.state.sandbox_control`.
 
 Root control API: `POST /_sandbox/reset` resets every vendor; `GET /_sandbox/vendors` lists
 the mounts. Each vendor also has its own `/<vendor>/_sandbox/...` (see `faults.py`).
@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from callstate.sandbox.calcom import EventTypeSeed, create_calcom_app
 from callstate.sandbox.calcom.seeds import SANDBOX_EVENT_TYPES
+from callstate.sandbox.calendly import create_calendly_app
 from callstate.sandbox.faults import ControlPanel
 from callstate.sandbox.gohighlevel import (
     SANDBOX_LOCATION,
@@ -79,6 +80,7 @@ def create_sandbox_app(
             interactivity_url=slack_interactivity_url,
         ),
         "calcom": lambda store: create_calcom_app(store, event_types=calcom_event_types),
+        "calendly": lambda store: create_calendly_app(store),
         "retell": lambda store: create_retell_app(
             store, api_key=retell_api_key, webhook_url=retell_webhook_url
         ),

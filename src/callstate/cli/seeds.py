@@ -1,0 +1,84 @@
+"""What the emulated vendor accounts hold before the first call: each workspace's CRM as after
+`callstate crm apply` and a person's setup (users, pipeline stages, workflows), its Slack
+channels and people. Only `serve --sandbox` and `demo` use this."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from callstate.config.model import GoHighLevelConfig, HubSpotConfig, Workspace
+from callstate.connectors.gohighlevel.schema_sync import CLOSED, required_fields
+from callstate.connectors.hubspot.schema import required_properties
+from callstate.sandbox.gohighlevel import (
+    SANDBOX_LOCATION,
+    LocationSeed,
+    PipelineSeed,
+    UserSeed,
+    WorkflowSeed,
+)
+from callstate.sandbox.gohighlevel.seeds import ghl_id
+from callstate.sandbox.hubspot.owners import seeds_for_team
+from callstate.sandbox.slack import SlackUser
+
+
+def sandbox_seeds(workspaces: Mapping[str, Workspace]) -> dict[str, Any]:
+    hubspot: dict[str, list[dict[str, Any]]] = {}
+    hubspot_team: dict[str, str] = {}
+    locations = [SANDBOX_LOCATION]
+    for workspace in workspaces.values():
+        if isinstance(workspace.crm, HubSpotConfig):
+            needed = required_properties(workspace.crm, workspace.audiences)
+            for object_type, properties in needed.items():
+                known = {p["name"] for p in hubspot.setdefault(object_type, [])}
+                hubspot[object_type] += [p for p in properties if p["name"] not in known]
+            hubspot_team.update({m.email: m.name for m in workspace.team})
+        else:
+            locations.append(_location(workspace, workspace.crm))
+    channels = sorted(
+        {a.notify_channel.lstrip("#") for w in workspaces.values() for a in w.audiences}
+        | {w.alerts_to.lstrip("#") for w in workspaces.values()}
+    )
+    people = {m.email: m.name for w in workspaces.values() for m in w.team}
+    seeds: dict[str, Any] = {
+        "hubspot_properties": hubspot,
+        "slack_channels": channels,
+        "slack_users": [SlackUser(email=e, real_name=n) for e, n in sorted(people.items())],
+        "gohighlevel_locations": tuple(locations),
+    }
+    if hubspot_team:  # the portal's users are the workspaces' teams (else the defaults)
+        seeds["hubspot_owners"] = seeds_for_team(hubspot_team)
+    return seeds
+
+
+def _location(workspace: Workspace, crm: GoHighLevelConfig) -> LocationSeed:
+    """The sub-account a GoHighLevel workspace points at, set up the way its config expects."""
+    pipelines: dict[str, list[str]] = {}
+    for audience in workspace.audiences:
+        stages = pipelines.setdefault(audience.crm.pipeline, ["New Lead"])
+        for stage in audience.crm.stages.values():
+            if stage.casefold() not in CLOSED and stage not in stages:
+                stages.append(stage)
+    sequences = sorted({s for a in workspace.audiences for s in a.crm.sequences.values()})
+    return LocationSeed(
+        id=crm.location_id,
+        company_id=f"cmp_{crm.location_id}",
+        name=workspace.name,
+        token=crm.token.get_secret_value(),
+        timezone=workspace.timezone,
+        users=tuple(
+            UserSeed(
+                ghl_id("seed-user", m.email),
+                m.name.partition(" ")[0],
+                m.name.partition(" ")[2],
+                m.email,
+            )
+            for m in workspace.team
+        ),
+        pipelines=tuple(
+            PipelineSeed(ghl_id("seed-pipeline", f"{crm.location_id}:{name}"), name, tuple(stages))
+            for name, stages in pipelines.items()
+        ),
+        workflows=tuple(WorkflowSeed(ghl_id("seed-workflow", s), s) for s in sequences),
+        custom_fields=tuple(wanted.body() for wanted in required_fields(workspace)),
+    )

@@ -688,6 +688,16 @@ def find_operation(vendor: str, method: str, path: str) -> Operation:
     return max(matches, key=specificity)
 
 
+def _parameters(op: Operation) -> list[Json]:
+    """The operation's parameters, `$ref`s (`#/components/parameters/Count`) resolved."""
+    registry, _ = _documents(op.vendor)
+    resolver = registry.resolver(op.uri)
+    return [
+        resolver.lookup(f"{op.uri}{p['$ref']}").contents if "$ref" in p else p
+        for p in op.spec.get("parameters", [])
+    ]
+
+
 def _vendor_path(vendor: str, path: str) -> str:
     path = re.sub(rf"^(/sandbox)?/{vendor}(?=/)", "", path)
     if vendor == "slack":
@@ -769,7 +779,7 @@ def _validate_openapi(op: Operation, exchange: Mapping[str, Any]) -> None:
         )
     elif body is not None and body.get("required") and op.method != "GET":
         raise AssertionError(f"{op.vendor} {op.method} {op.template}: request body missing")
-    declared = {p["name"] for p in op.spec.get("parameters", []) if p.get("in") == "query"}
+    declared = {p["name"] for p in _parameters(op) if p.get("in") == "query"}
     unknown = sorted(set(exchange.get("query", {})) - declared)
     if unknown:
         raise AssertionError(f"{op.vendor} {op.method} {op.template}: undocumented query {unknown}")

@@ -20,7 +20,7 @@ from callstate.cli.runtime import sandbox_base_urls
 from callstate.config.load import load_workspaces
 from callstate.config.model import Workspace
 from callstate.connectors.errors import ConnectorError
-from callstate.connectors.registry import build_connectors, build_schema
+from callstate.connectors.registry import build_chat, build_schema
 from callstate.connectors.schema import SchemaItem, SchemaState
 
 _FIX = {
@@ -76,7 +76,7 @@ def _check(workspace: Workspace, urls: dict[str, str]) -> tuple[list[SchemaItem]
         errors.append(f"{workspace.crm.kind}: {exc.message} (check the token and the URL)")
     finally:
         schema.close()
-    chat = build_connectors(workspace, urls).chat
+    chat = build_chat(workspace, urls)
     try:
         items += chat.check([a.notify_channel for a in workspace.audiences])
     except ConnectorError as exc:

@@ -36,8 +36,14 @@ def build_connectors(
     urls = base_urls or {}
     return WorkspaceConnectors(
         crm=_crm(workspace.crm, urls.get(workspace.crm.kind), gate),
-        chat=SlackChat(workspace.chat, base_url=urls.get(workspace.chat.kind)),
+        chat=build_chat(workspace, urls),
     )
+
+
+def build_chat(workspace: Workspace, base_urls: Mapping[str, str] | None = None) -> Chat:
+    """The workspace's chat connector alone (`doctor` checks it without building the CRM)."""
+    urls = base_urls or {}
+    return SlackChat(workspace.chat, base_url=urls.get(workspace.chat.kind))
 
 
 def build_schema(workspace: Workspace, base_url: str | None = None) -> CrmSchema:

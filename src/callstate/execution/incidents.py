@@ -11,6 +11,8 @@ never posts twice. The workflow id is `incident:<id>`: starting it again is harm
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 
 from dbos import DBOS, DBOSConfiguredInstance
 
@@ -38,7 +40,7 @@ class IncidentWatcher(DBOSConfiguredInstance):
         alert = self.load(incident_id)
         if alert is None:
             return "missing"
-        message = self._retrying(self.post, alert)
+        message = self._retrying(alert.message_key, partial(self.post, alert))
         if message is None:
             return "not posted"
         told = alert.occurrences
@@ -48,24 +50,26 @@ class IncidentWatcher(DBOSConfiguredInstance):
             if alert is None:
                 return "missing"
             if alert.occurrences > told:
-                note = f"{alert.message_key}:{alert.occurrences}"
-                self._retrying(self.note, message, alert, told, note)
+                key = f"{alert.message_key}:{alert.occurrences}"
+                self._retrying(key, partial(self.note, message, alert, told, key))
                 told = alert.occurrences
             if alert.is_resolved():
-                self._retrying(self.note, message, alert, told, f"{alert.message_key}:resolved")
+                key = f"{alert.message_key}:resolved"
+                self._retrying(key, partial(self.note, message, alert, told, key))
                 return "resolved"
             self.close_if_quiet(incident_id)  # the next round tells the resolution
 
-    def _retrying(self, step: object, *args: object) -> ObjectRef | None:
-        """A Slack write with durable backoff; a refusal (channel gone) is logged, not fatal."""
+    def _retrying(self, key: str, write: Callable[[], ObjectRef]) -> ObjectRef | None:
+        """A Slack write (a step) with durable backoff; a refusal (channel gone) is logged,
+        not fatal. `key` names the write, for the backoff's jitter."""
         policy = self.services.retry
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                return step(*args)  # type: ignore[operator,no-any-return]
+                return write()
             except RateLimited as exc:
-                delay = max(exc.retry_after, policy.delay(attempt, str(args[-1])))
+                delay = max(exc.retry_after, policy.delay(attempt, key))
             except Transient:
-                delay = policy.delay(attempt, str(args[-1]))
+                delay = policy.delay(attempt, key)
             except Permanent as exc:
                 log.warning("alert not delivered: %s", exc)
                 return None

@@ -14,12 +14,6 @@ openapi.yaml` with the shared validator, except, each skipped explicitly and cou
 - 401 answers: the document's UNAUTHENTICATED `enum` is a string, which no value matches
   (override proposed in the report);
 - programmed `status` faults: our answers, not Calendly's.
-and with `count`/`page_token` left out of the query check (declared by `$ref`, which the
-shared validator does not resolve; see `_without_ref_params`).
-It calls `find_operation` + `_validate_openapi` itself because `tests/vendor_specs.py` has no
-validator entry for "calendly" yet (`_VALIDATORS` lacks it, so `on_spec(base, "calendly")`
-raises KeyError); once the integrator adds `"calendly": _validate_openapi` it defers to
-`validate_exchange`.
 """
 
 from __future__ import annotations
@@ -38,11 +32,10 @@ from callstate.connectors.calendly.calendar import CalendlyCalendar
 from callstate.sandbox.app import mount_vendors
 from callstate.sandbox.calendly import SANDBOX_TOKEN, create_calendly_app
 from callstate.sandbox.store import Store
-from tests.vendor_specs import _VALIDATORS, SPECS, _validate_openapi, find_operation
+from tests.vendor_specs import _VALIDATORS, SPECS, find_operation
 
 # Wednesday 2026-10-28 12:00Z: the New York DST change (Sunday 2026-11-01) lies ahead.
 START = datetime(2026, 10, 28, 12, 0, tzinfo=UTC)
-REF_PARAMETERS = ("count", "page_token")
 DOCUMENTED_MISSING = {("POST", "/invitees"): "Scheduling API postdates the April 2023 document"}
 
 
@@ -86,21 +79,13 @@ def calendly_on_spec(vendor_base: str) -> Checked:
         if SPECS.is_dir():
             try:
                 op = find_operation("calendly", exchange["method"], exchange["path"])
-                _VALIDATORS.get("calendly", _validate_openapi)(op, _without_ref_params(exchange))
+                _VALIDATORS["calendly"](op, exchange)
             except AssertionError as exc:
                 where = f"#{exchange['seq']} {exchange['method']} {exchange['path']}"
                 failures.append(f"{where}: {exc}")
         checked.validated.append(exchange)
     assert not failures, "calendly exchanges off-spec:\n" + "\n".join(failures)
     return checked
-
-
-def _without_ref_params(exchange: dict[str, Any]) -> dict[str, Any]:
-    """The exchange minus `count` / `page_token`: the document declares them through
-    `$ref: '#/components/parameters/Count'` / `PageToken`, which the shared validator does not
-    resolve (it would call them undocumented). Pending that fix, everything else is checked."""
-    query = {k: v for k, v in exchange.get("query", {}).items() if k not in REF_PARAMETERS}
-    return {**exchange, "query": query}
 
 
 def _skip_reason(exchange: dict[str, Any]) -> str | None:

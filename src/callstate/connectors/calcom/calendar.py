@@ -73,7 +73,7 @@ class CalcomCalendar:
         _aware(start, end)
         if not event_type.isdigit():
             raise Permanent(VENDOR, f"event type ids are numbers, got {event_type!r}")
-        response = self._http.call(
+        response = self._http.call_version(
             api.SlotsResponse,
             "GET",
             "/v2/slots",
@@ -94,7 +94,7 @@ class CalcomCalendar:
             raise Permanent(VENDOR, f"event type ids are numbers, got {slot.event_type!r}")
         if len(key) > api.METADATA_VALUE_MAX:
             raise Permanent(VENDOR, f"key longer than Cal.com's {api.METADATA_VALUE_MAX} chars")
-        response = self._http.call(
+        response = self._http.call_version(
             api.BookingResponse,
             "POST",
             "/v2/bookings",
@@ -110,7 +110,7 @@ class CalcomCalendar:
         _aware(start, end)
         found: list[Booking] = []
         for page in range(MAX_PAGES):
-            response = self._http.call(
+            response = self._http.call_version(
                 api.BookingsResponse,
                 "GET",
                 "/v2/bookings",
@@ -138,7 +138,7 @@ class CalcomCalendar:
     def cancel(self, booking_id: str, reason: str) -> Booking:
         path = f"/v2/bookings/{quote(booking_id, safe='')}"
         try:
-            response = self._http.call(
+            response = self._http.call_version(
                 api.BookingResponse,
                 "POST",
                 f"{path}/cancel",
@@ -148,7 +148,7 @@ class CalcomCalendar:
         except Permanent as exc:
             if exc.status != 400:
                 raise
-            current = self._http.call(
+            current = self._http.call_version(
                 api.BookingResponse, "GET", path, version=api.BOOKINGS_VERSION
             )
             booking = self._booking(current.data)

@@ -11,6 +11,7 @@ No retries here: the executor owns them. Classification (research/calendar_slack
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -22,12 +23,12 @@ from callstate.connectors.errors import ConnectorError, RateLimited, SlotTaken
 from callstate.connectors.http import (
     MAX_RETRY_AFTER,
     Gate,
+    VendorHttp,
     account_key,
-    build_client,
     classify,
+    header_seconds,
     parse_response,
     parse_retry_after,
-    transport_errors,
 )
 from callstate.domain.budget import Budget
 
@@ -52,9 +53,11 @@ SLOT_TAKEN_MARKERS = (
 )
 
 
-class CalcomHttp:
+class CalcomHttp(VendorHttp):
     """`gate` spends the key's shared request budget before each request, across every
     process on the database."""
+
+    vendor = VENDOR
 
     def __init__(
         self,
@@ -65,19 +68,21 @@ class CalcomHttp:
         gate: Gate | None = None,
         budget: Budget = BUDGET,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._gate = gate
-        self._bucket = (account_key(VENDOR, api_key), budget)
-        self._client = build_client(
-            self.base_url,
+        super().__init__(
+            base_url,
             headers={"authorization": f"Bearer {api_key}", "accept": "application/json"},
             transport=transport,
+            gate=gate,
         )
+        self._bucket = (account_key(VENDOR, api_key), budget)
 
-    def close(self) -> None:
-        self._client.close()
+    def buckets(self, method: str, path: str) -> Sequence[tuple[str, Budget]]:
+        return (self._bucket,)
 
-    def call(
+    def error_for(self, response: httpx.Response) -> ConnectorError:
+        return error_for(response)
+
+    def call_version(
         self,
         model: type[_W],
         method: str,
@@ -88,13 +93,10 @@ class CalcomHttp:
         params: dict[str, str] | None = None,
         slot_taken: bool = False,
     ) -> _W:
-        """The parsed 2xx body, else the classified error."""
-        if self._gate is not None:
-            self._gate(*self._bucket)
-        with transport_errors(VENDOR):
-            response = self._client.request(
-                method, path, json=json, params=params, headers={"cal-api-version": version}
-            )
+        """The parsed 2xx body of the endpoint family's `cal-api-version`, else the classified
+        error (`slot_taken`: a refused booking reads as `SlotTaken`)."""
+        headers = {"cal-api-version": version}
+        response = self.send(method, path, json=json, params=params, headers=headers)
         if not response.is_success:
             raise error_for(response, slot_taken=slot_taken)
         return parse_response(VENDOR, model, response)
@@ -115,7 +117,7 @@ def error_for(response: httpx.Response, *, slot_taken: bool = False) -> Connecto
 
 def retry_after(headers: httpx.Headers) -> float:
     resets = [
-        _seconds(value)
+        header_seconds(value)
         for name, value in headers.items()
         if name.lower().startswith("x-ratelimit-reset")
     ]
@@ -125,13 +127,6 @@ def retry_after(headers: httpx.Headers) -> float:
     return parse_retry_after(
         headers.get("retry-after"), now=lambda: datetime.now(UTC), default=DEFAULT_WAIT
     )
-
-
-def _seconds(value: str) -> float | None:
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        return None
 
 
 def error_message(response: httpx.Response) -> str:

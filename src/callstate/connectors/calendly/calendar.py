@@ -80,7 +80,7 @@ class CalendlyCalendar:
 
     def book(self, slot: Slot, attendee: Attendee, *, key: str) -> Booking:
         body = mapping.booking_request(slot, attendee, key)
-        response = self._http.raw("POST", "/invitees", json=body)
+        response = self._http.send("POST", "/invitees", json=body)
         if not response.is_success:
             raise self._booking_error(response)
         invitee = parse(api.InviteeResponse, response).resource
@@ -101,7 +101,7 @@ class CalendlyCalendar:
 
     def cancel(self, booking_id: str, reason: str) -> Booking:
         path = f"{event_uri(booking_id)}/cancellation"
-        response = self._http.raw("POST", path, json={"reason": reason[:10_000]})
+        response = self._http.send("POST", path, json={"reason": reason[:10_000]})
         if not response.is_success and not (
             response.status_code == 403
             and _ALREADY_CANCELED in error_body(response).message.lower()

@@ -5,7 +5,7 @@ No retries here: the executor owns them. Classification (research/calendar_slack
 the window resets, the header Calendly documents), else a minute; 408/5xx and transport
 failures → `Transient`; other 4xx → `Permanent` carrying Calendly's `title`, `message` and
 `details`. The adapter reads refusals it gives meaning to (a taken slot, a plan without the
-Scheduling API) from `raw` responses before falling back to `error_for`.
+Scheduling API) from `send` responses before falling back to `error_for`.
 
 Budgets: every request spends the token's 500 a minute; `POST /invitees` also spends its own
 10 a minute (§2.2). Its 50 an hour and 100 a day are left to Calendly's 429 and reset header:
@@ -14,6 +14,7 @@ a token bucket sized for a day would refuse the sixth booking of a quiet morning
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -25,12 +26,12 @@ from callstate.connectors.errors import ConnectorError, RateLimited
 from callstate.connectors.http import (
     MAX_RETRY_AFTER,
     Gate,
+    VendorHttp,
     account_key,
-    build_client,
     classify,
+    header_seconds,
     parse_response,
     parse_retry_after,
-    transport_errors,
 )
 from callstate.domain.budget import Budget
 
@@ -41,9 +42,12 @@ INVITEES_BUDGET = Budget(10, 60.0)  # POST /invitees, paid non-Enterprise (§2.2
 DEFAULT_WAIT = 60.0
 
 
-class CalendlyHttp:
+class CalendlyHttp(VendorHttp):
     """`gate` spends the token's shared request budgets before each request, across every
-    process on the database."""
+    process on the database. A `path` may be a resource URI (`https://api.calendly.com/...`):
+    it is served by this session's base URL."""
+
+    vendor = VENDOR
 
     def __init__(
         self,
@@ -53,59 +57,32 @@ class CalendlyHttp:
         *,
         gate: Gate | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._gate = gate
-        self._account = account_key(VENDOR, token)
-        self._client = build_client(
-            self.base_url,
+        super().__init__(
+            base_url,
             headers={"authorization": f"Bearer {token}", "accept": "application/json"},
             transport=transport,
+            gate=gate,
         )
+        self._account = account_key(VENDOR, token)
 
-    def close(self) -> None:
-        self._client.close()
+    def buckets(self, method: str, path: str) -> Sequence[tuple[str, Budget]]:
+        if method == "POST" and path == "/invitees":
+            return ((self._account, BUDGET), (f"{self._account}:invitees", INVITEES_BUDGET))
+        return ((self._account, BUDGET),)
 
-    def raw(
+    def error_for(self, response: httpx.Response) -> ConnectorError:
+        return error_for(response)
+
+    def send(
         self,
         method: str,
         path: str,
         *,
         json: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        """The response whatever its status; transport failures raise `Transient`.
-        `path` may be a resource URI (`https://api.calendly.com/...`): it is served here."""
-        if self._gate is not None:
-            self._gate(self._account, BUDGET)
-            if method == "POST" and path == "/invitees":
-                self._gate(f"{self._account}:invitees", INVITEES_BUDGET)
-        with transport_errors(VENDOR):
-            return self._client.request(method, path_of(path), json=json, params=params)
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: dict[str, Any] | None = None,
-        params: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        """The response on 2xx, else the classified error."""
-        response = self.raw(method, path, json=json, params=params)
-        if response.is_success:
-            return response
-        raise error_for(response)
-
-    def call(
-        self,
-        model: type[_W],
-        method: str,
-        path: str,
-        *,
-        json: dict[str, Any] | None = None,
-        params: dict[str, str] | None = None,
-    ) -> _W:
-        return parse(model, self.request(method, path, json=json, params=params))
+        return super().send(method, path_of(path), json=json, params=params, headers=headers)
 
 
 def path_of(uri: str) -> str:
@@ -140,11 +117,8 @@ def retry_after(headers: httpx.Headers) -> float:
         return parse_retry_after(
             headers["retry-after"], now=lambda: datetime.now(UTC), default=DEFAULT_WAIT
         )
-    try:
-        reset = float(headers.get("x-ratelimit-reset", ""))
-    except ValueError:
-        return DEFAULT_WAIT
-    return min(max(reset, 0.0), MAX_RETRY_AFTER)
+    reset = header_seconds(headers.get("x-ratelimit-reset"))
+    return DEFAULT_WAIT if reset is None else min(reset, MAX_RETRY_AFTER)
 
 
 def error_message(response: httpx.Response) -> str:

@@ -12,8 +12,9 @@ allow, so the executor parks the effect); else one burst interval
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -23,12 +24,12 @@ from callstate.connectors.gohighlevel import api
 from callstate.connectors.http import (
     MAX_RETRY_AFTER,
     Gate,
+    VendorHttp,
     account_key,
-    build_client,
     classify,
+    header_seconds,
     parse_response,
     parse_retry_after,
-    transport_errors,
 )
 from callstate.domain.budget import Budget
 
@@ -39,9 +40,11 @@ BURST_INTERVAL = 10.0
 BURST = Budget(100, BURST_INTERVAL)
 
 
-class GoHighLevelHttp:
+class GoHighLevelHttp(VendorHttp):
     """`gate` spends the location's shared request budget (100 per 10 s per location,
     research/crm.md §2.2) before each request, across every process on the database."""
+
+    vendor = VENDOR
 
     def __init__(
         self,
@@ -52,49 +55,23 @@ class GoHighLevelHttp:
         gate: Gate | None = None,
         budget: Budget = BURST,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._gate = gate
-        self._bucket = (account_key(VENDOR, token), budget)
-        self._client = build_client(
-            self.base_url,
+        super().__init__(
+            base_url,
             headers={
                 "authorization": f"Bearer {token}",
                 "version": api.VERSION,
                 "accept": "application/json",
             },
             transport=transport,
+            gate=gate,
         )
+        self._bucket = (account_key(VENDOR, token), budget)
 
-    def close(self) -> None:
-        self._client.close()
+    def buckets(self, method: str, path: str) -> Sequence[tuple[str, Budget]]:
+        return (self._bucket,)
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: dict[str, Any] | None = None,
-        params: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        """The response on 2xx, else the classified error."""
-        if self._gate is not None:
-            self._gate(*self._bucket)
-        with transport_errors(VENDOR):
-            response = self._client.request(method, path, json=json, params=params)
-        if response.is_success:
-            return response
-        raise error_for(response)
-
-    def call(
-        self,
-        model: type[_W],
-        method: str,
-        path: str,
-        *,
-        json: dict[str, Any] | None = None,
-        params: dict[str, str] | None = None,
-    ) -> _W:
-        return parse(model, self.request(method, path, json=json, params=params))
+    def error_for(self, response: httpx.Response) -> ConnectorError:
+        return error_for(response)
 
 
 def parse(model: type[_W], response: httpx.Response) -> _W:
@@ -114,17 +91,10 @@ def retry_after(headers: httpx.Headers) -> float:
             headers["retry-after"], now=lambda: datetime.now(UTC), default=BURST_INTERVAL
         )
     if headers.get("x-ratelimit-daily-remaining") == "0":
-        reset = _number(headers.get("x-ratelimit-daily-reset"))
+        reset = header_seconds(headers.get("x-ratelimit-daily-reset"))
         return MAX_RETRY_AFTER if reset is None else min(reset / 1000, MAX_RETRY_AFTER)
-    interval = _number(headers.get("x-ratelimit-interval-milliseconds"))
+    interval = header_seconds(headers.get("x-ratelimit-interval-milliseconds"))
     return BURST_INTERVAL if interval is None else min(interval / 1000, MAX_RETRY_AFTER)
-
-
-def _number(value: str | None) -> float | None:
-    try:
-        return None if value is None else max(float(value), 0.0)
-    except ValueError:
-        return None
 
 
 def error_message(response: httpx.Response) -> str:

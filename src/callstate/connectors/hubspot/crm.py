@@ -98,11 +98,9 @@ class HubSpotCrm:
             "idProperty": self._config.contact_key_property,
             "properties": properties,
         }
-        response = self._http.request(
+        return self._http.request(
             "POST", f"{api.OBJECTS}/contacts/batch/upsert", json={"inputs": [item]}
         )
-        assert response is not None
-        return response
 
     def set_fields(self, effect: SetFields, contact: ObjectRef) -> ObjectRef:
         properties = mapping.field_properties(effect.values, self._config.property_prefix)

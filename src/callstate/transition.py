@@ -10,24 +10,35 @@ outcome tags, follow-up sequence, then the call log that links them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from callstate.config.model import Audience
+from callstate.config.model import Audience, TeamMember
+from callstate.domain.calendar import (
+    Attendee,
+    BookingChange,
+    BookingChangeKind,
+    BookingStatus,
+    CallMeeting,
+    MeetingState,
+)
 from callstate.domain.call import CallEvent, CallEventType, Disposition, Sentiment
 from callstate.domain.effects import (
     AddTags,
     AssignOwner,
+    BookMeeting,
     Effect,
     EnrollSequence,
     EnsureDeal,
     LogCall,
+    MeetingNote,
+    NotifyMeeting,
     NotifyOwner,
     Plan,
     SetFields,
     UpsertContact,
 )
-from callstate.domain.ids import deal_key, effect_key, event_key
+from callstate.domain.ids import change_key, deal_key, effect_key, event_key
 from callstate.domain.outcome import Outcome
 from callstate.policy.fields import field_values
 from callstate.policy.icp import score
@@ -66,6 +77,25 @@ def _caller_identity(
     return name, email
 
 
+def meeting_note(
+    meeting: CallMeeting,
+    team: Mapping[str, TeamMember],
+    zone: ZoneInfo,
+    *,
+    booking: str | None = None,
+) -> MeetingNote:
+    """How a message shows the meeting: the owner's name, in the owner's zone."""
+    member = team.get(meeting.owner_email)
+    return MeetingNote(
+        start=meeting.start,
+        owner_name=member.name if member else meeting.owner_email,
+        zone=(member.timezone if member else None) or zone.key,
+        confirmed=meeting.state is MeetingState.BOOKED,
+        url=meeting.url,
+        booking=booking,
+    )
+
+
 def plan(
     event: CallEvent,
     history: Sequence[CallEvent],
@@ -73,9 +103,14 @@ def plan(
     *,
     owner: str | None = None,
     zone: ZoneInfo = UTC_ZONE,
+    meeting: CallMeeting | None = None,
+    team: Mapping[str, TeamMember] | None = None,
+    pool: str | None = None,
 ) -> Plan:
     """`owner` is the routing decision (an email of the team); `zone` reads agent-extracted
-    times that carry no offset."""
+    times that carry no offset. `meeting` is what the call agreed (booked in the call, or
+    pending: then a `BookMeeting` books it), which makes the outcome a booked meeting and its
+    host the owner; `pool` names the round-robin counters a post-call booking counts in."""
     key = event_key(event.workspace, event.runtime, event.external_call_id, event.type)
     if event.type is not CallEventType.ANALYZED:
         return Plan(event_key=key, notes=(f"{event.type.value}: recorded, nothing to do yet",))
@@ -91,9 +126,26 @@ def plan(
     motion = audience.crm
     fit = score(audience.icp, custom)
     outcome = classify(event, fit.qualified(audience.icp))
+    if meeting is not None and meeting.state is MeetingState.CANCELLED:
+        meeting = None
+    if meeting is not None and outcome not in _NO_FOLLOW_UP:
+        outcome = Outcome.MEETING_BOOKED  # the calendar is the ground truth, not the analysis
+        owner = meeting.owner_email
     tags = motion.tags.get(outcome, ())
     effects: list[Effect] = []
     notes: list[str] = [f"outcome: {outcome.value}"]
+    book: BookMeeting | None = None
+    if meeting is not None and meeting.state is MeetingState.PENDING:
+        book = BookMeeting(
+            key=k("book_meeting"),
+            meeting_key=meeting.key,
+            owner_email=meeting.owner_email,
+            event_type=meeting.event_type,
+            start=meeting.start,
+            attendee=meeting.attendee,
+            pool=pool,
+        )
+        effects.append(book)
     contact_key: str | None = None
     call_log_key: str | None = None
     if phone is None:
@@ -189,6 +241,126 @@ def plan(
             flags=routing_flags(event, audience),
             contact=contact_key,
             call_log=call_log_key,
+            meeting=meeting_note(meeting, team or {}, zone, booking=book.key if book else None)
+            if meeting is not None
+            else None,
+        )
+    )
+    return Plan(event_key=key, effects=tuple(effects), notes=tuple(notes))
+
+
+def plan_change(
+    change: BookingChange,
+    meeting: CallMeeting | None,
+    audience: Audience,
+    *,
+    workspace: str,
+    team: Mapping[str, TeamMember],
+    zone: ZoneInfo,
+) -> Plan:
+    """What a calendar change should cause. `meeting` is the call's meeting the change is
+    about, if it came from a call (then the change's booking is ours, found by its id).
+
+    - created by a call: nothing more (the call's own plan wrote it);
+    - created elsewhere (a booking page): the lead in the CRM at the booked stage, the host as
+      owner, a message;
+    - rescheduled: a message with the old and new time; the half that only retires the old
+      booking (Calendly sends two) changes nothing;
+    - cancelled: cancellation tags, the stage moved back if the audience names one, a message.
+    """
+    prefix = change_key(workspace, change.vendor, change.dedupe_id)
+    key = f"{prefix}:plan"
+    booking = change.booking
+
+    def k(kind: str) -> str:
+        return f"{prefix}:{kind}"
+
+    if change.kind is BookingChangeKind.CREATED and meeting is not None:
+        return Plan(event_key=key, notes=("booked by the call; the call's plan wrote it",))
+    retiring = (
+        change.kind is BookingChangeKind.RESCHEDULED
+        and change.previous_booking_id is None
+        and booking.status is BookingStatus.CANCELLED
+    )
+    if retiring:
+        return Plan(event_key=key, notes=("the old half of a reschedule: the new half tells it",))
+    phone = change.attendee_phone or (meeting.attendee.phone if meeting else None)
+    name = change.attendee_name or (meeting.attendee.name if meeting else None) or "Invitee"
+    host = booking.host_email or (meeting.owner_email if meeting else None)
+    owner = host if host in team else None
+    effects: list[Effect] = []
+    notes: list[str] = [f"{change.vendor} {change.kind.value}"]
+    contact: str | None = None
+    motion = audience.crm
+    if phone is None:
+        notes.append("no phone number on the booking: nothing written to the CRM")
+    else:
+        upsert = UpsertContact(
+            key=k("upsert_contact"), phone=phone, name=name, email=booking.attendee_email
+        )
+        contact = upsert.key
+        effects.append(upsert)
+        needs = (upsert.key,)
+        cancelled = change.kind is BookingChangeKind.CANCELLED
+        stage = audience.meetings.cancelled_stage if cancelled else None
+        stage = stage or (None if cancelled else motion.stages.get(Outcome.MEETING_BOOKED))
+        if stage is not None:
+            effects.append(
+                EnsureDeal(
+                    key=k("ensure_deal"),
+                    needs=needs,
+                    contact=upsert.key,
+                    deal_key=deal_key(workspace, phone, motion.pipeline),
+                    pipeline=motion.pipeline,
+                    stage=stage,
+                    name=f"{name}: {audience.name}",
+                    allow_backwards=cancelled,
+                    outcome=Outcome.CALLBACK_REQUESTED if cancelled else Outcome.MEETING_BOOKED,
+                )
+            )
+        if owner is not None and not cancelled:
+            effects.append(
+                AssignOwner(
+                    key=k("assign_owner"), needs=needs, contact=upsert.key, owner_email=owner
+                )
+            )
+        if cancelled and audience.meetings.cancelled_tags:
+            effects.append(
+                AddTags(
+                    key=k("add_tags"),
+                    needs=needs,
+                    contact=upsert.key,
+                    tags=audience.meetings.cancelled_tags,
+                )
+            )
+    shown = meeting or CallMeeting(
+        key=prefix,
+        state=MeetingState.BOOKED,
+        owner_email=host or "",
+        event_type=booking.event_type,
+        vendor=booking.vendor,
+        start=booking.start,
+        end=booking.end,
+        attendee=Attendee(name=name, email=booking.attendee_email or "", zone=zone.key),
+    )
+    note = meeting_note(shown, team, zone).model_copy(
+        update={
+            "start": booking.start,
+            "confirmed": change.kind is not BookingChangeKind.CANCELLED,
+            "url": booking.url,
+        }
+    )
+    moved = meeting is not None and meeting.start != booking.start
+    effects.append(
+        NotifyMeeting(
+            key=k("notify_meeting"),
+            channel=audience.notify_channel,
+            change=change.kind,
+            attendee_name=name,
+            attendee_phone=phone,
+            meeting=note,
+            previous_start=meeting.start if meeting is not None and moved else None,
+            contact=contact,
         )
     )
     return Plan(event_key=key, effects=tuple(effects), notes=tuple(notes))

@@ -23,6 +23,8 @@ def test_bundled_example_loads_with_secrets_from_env() -> None:
         "RETELL_API_KEY": "key-7c1e",
         "ACME_HUBSPOT_TOKEN": "pat-9f2a",
         "ACME_SLACK_BOT_TOKEN": "x",
+        "ACME_CALCOM_API_KEY": "cal_live_x",
+        "ACME_CALCOM_WEBHOOK_SECRET": "whsec",
     }
     workspace = load_workspace(EXAMPLE, env)
     assert workspace.id == "acme"
@@ -94,3 +96,33 @@ def test_settings_default_to_sqlite_under_the_data_dir(tmp_path: Path) -> None:
 def test_settings_reject_garbage(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="CALLSTATE_SANDBOX"):
         Settings.from_env({"CALLSTATE_SANDBOX": "maybe"})
+
+
+def test_team_calendars_must_match_the_calendar_kind(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text().replace('calendar: "1001"', "calendar: https://calendly.example/x")
+    broken = tmp_path / "acme.yaml"
+    broken.write_text(text)
+    with pytest.raises(
+        ConfigError, match=r"sam\.rivera@acme-roofing\.test.*Cal\.com event type id"
+    ):
+        load_workspace(broken, {}, sandbox=True)
+
+
+def test_a_meetings_pool_names_team_members_only(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text().replace(
+        "      offer: 3\n", "      offer: 3\n      pool: [nobody@acme-roofing.test]\n", 1
+    )
+    assert "nobody@" in text
+    broken = tmp_path / "acme.yaml"
+    broken.write_text(text)
+    with pytest.raises(ConfigError, match=r"nobody@acme-roofing\.test"):
+        load_workspace(broken, {}, sandbox=True)
+
+
+def test_the_meeting_pool_is_the_team_with_calendars_in_order() -> None:
+    workspace = load_workspace(EXAMPLE, {}, sandbox=True)
+    pool = workspace.meeting_pool(workspace.default_audience)
+    assert [(m.email, m.weight) for m in pool] == [
+        ("sam.rivera@acme-roofing.test", 2),
+        ("jo.chen@acme-roofing.test", 1),
+    ]

@@ -4,11 +4,13 @@ and show what each call became in the emulated HubSpot and Slack."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import threading
 import time
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import typer
@@ -20,6 +22,7 @@ from rich.table import Table
 from callstate.cli.options import ConfigDir, DataDir, settings_from
 from callstate.cli.runtime import Runtime, build_runtime
 from callstate.config.load import ConfigError
+from callstate.connectors.retell.signature import sign
 from callstate.domain.call import CallStatus
 from callstate.observability import configure_logging
 from callstate.sandbox.retell.calls import CallScenario, build_events, call_id_for
@@ -90,6 +93,7 @@ _LABELS = {
     "enroll_sequence": "sequence",
     "log_call": "call log",
     "notify_owner": "message",
+    "book_meeting": "booking",
 }
 
 
@@ -116,6 +120,16 @@ def _report(console: Console, runtime: Runtime, workspace: str, call_ids: list[s
         grid.add_row("caller", f"{call.caller_number or 'unknown'} ({call.direction})")
         grid.add_row("audience", call.audience)
         grid.add_row("on the line", f"{call.disposition} · {call.status.value}")
+        for meeting in runtime.services.meetings.for_call(workspace, "retell", call_id):
+            config = runtime.services.workspaces[workspace]
+            owner = config.member(meeting.owner_email)
+            zone = ZoneInfo((owner.timezone if owner else None) or config.timezone)
+            when = meeting.start.astimezone(zone).strftime("%a %b %d %I:%M %p %Z")
+            who = owner.name if owner else meeting.owner_email
+            grid.add_row(
+                f"{meeting.vendor} meeting",
+                f"{meeting.status.value}: {when} with {who} ({meeting.booking_id})",
+            )
         for flag in call.flags:
             grid.add_row("flag", f"[yellow]{flag}[/]")
         by_kind: dict[str, list[AttemptView]] = {}
@@ -140,11 +154,57 @@ def _emulator_totals(base_url: str) -> str:
     )
 
 
+def _tool(
+    runtime: Runtime, workspace: str, s: CallScenario, name: str, args: dict[str, Any]
+) -> Any:
+    """One in-call tool request as Retell sends it mid-call: the live call object, signed."""
+    config = runtime.services.workspaces[workspace]
+    live = {
+        "call_id": s.call_id,
+        "agent_id": s.agent_id,
+        "call_status": "ongoing",
+        "direction": s.direction,
+        "from_number": s.from_number,
+        "to_number": s.to_number,
+    }
+    body = json.dumps({"name": name, "call": live, "args": args}).encode()
+    key = config.retell.api_key.get_secret_value()
+    response = httpx.post(
+        f"{runtime.base_url}/tools/retell/{workspace}",
+        content=body,
+        headers={
+            "x-retell-signature": sign(body, key, int(time.time() * 1000)),
+            "content-type": "application/json",
+        },
+        timeout=30,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def _book_in_call(console: Console, runtime: Runtime, workspace: str, s: CallScenario) -> None:
+    """The first call asks for a meeting while it is live: the agent checks the owners'
+    calendars in the caller's words and books the first time offered."""
+    config = runtime.services.workspaces[workspace]
+    if config.calendar is None:
+        return
+    offer = _tool(runtime, workspace, s, "check_availability", {"when": "tomorrow afternoon"})
+    console.print(f'  [dim]check_availability("tomorrow afternoon") →[/] {offer["message"]}')
+    if not offer.get("available"):
+        return
+    args = {"start": offer["slots"][0]["start"], "name": s.caller_name, "email": s.caller_email}
+    booked = _tool(runtime, workspace, s, "book_meeting", args)
+    console.print(f"  [dim]book_meeting({args['start']}) →[/] {booked['message']}")
+
+
 def _play(console: Console, runtime: Runtime, workspace: str) -> None:
     """Play the demo calls of one workspace through its webhook URL, signed with its key."""
     config = runtime.services.workspaces[workspace]
     console.rule(f"{config.name} ({workspace}): {config.crm.kind}")
     scenarios = _scenarios(runtime, workspace, datetime.now(UTC))
+    calendar = config.calendar.kind if config.calendar else "no calendar"
+    console.print(f"In-call booking on {calendar} for {scenarios[0].caller_name}:")
+    _book_in_call(console, runtime, workspace, scenarios[0])
     events = [event for s in scenarios for event in build_events(s)]
     # Retell really does deliver some events twice within a second (research/voice.md §1.7).
     deliveries = plan_deliveries(events, duplicate={"call_analyzed": 2})

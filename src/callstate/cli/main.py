@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from callstate.cli.agents import agents
 from callstate.cli.crm import crm
 from callstate.cli.demo import demo
 from callstate.cli.doctor import doctor
@@ -22,6 +23,7 @@ app.command()(demo)
 app.command()(worker)
 app.command()(doctor)
 app.add_typer(crm, name="crm")
+app.add_typer(agents, name="agents")
 
 
 def main() -> None:

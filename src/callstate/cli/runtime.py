@@ -45,6 +45,8 @@ def sandbox_base_urls(settings: Settings) -> dict[str, str]:
         "hubspot": f"{root}/hubspot",
         "gohighlevel": f"{root}/gohighlevel",
         "slack": f"{root}/slack/api/",
+        "calcom": f"{root}/calcom",
+        "calendly": f"{root}/calendly",
     }
 
 

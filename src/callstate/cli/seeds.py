@@ -7,9 +7,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from callstate.config.model import GoHighLevelConfig, HubSpotConfig, Workspace
+from callstate.config.model import (
+    CalcomConfig,
+    CalendlyConfig,
+    GoHighLevelConfig,
+    HubSpotConfig,
+    Workspace,
+)
 from callstate.connectors.gohighlevel.schema_sync import CLOSED, required_fields
 from callstate.connectors.hubspot.schema import required_properties
+from callstate.sandbox.calcom import EventTypeSeed as CalcomEventType
+from callstate.sandbox.calcom.seeds import HostSeed
+from callstate.sandbox.calendly.seeds import EventTypeSeed as CalendlyEventType
+from callstate.sandbox.calendly.seeds import UserSeed as CalendlyUser
 from callstate.sandbox.gohighlevel import (
     SANDBOX_LOCATION,
     LocationSeed,
@@ -48,7 +58,83 @@ def sandbox_seeds(workspaces: Mapping[str, Workspace]) -> dict[str, Any]:
     }
     if hubspot_team:  # the portal's users are the workspaces' teams (else the defaults)
         seeds["hubspot_owners"] = seeds_for_team(hubspot_team)
+    seeds.update(_calendars(workspaces))
     return seeds
+
+
+def _calendars(workspaces: Mapping[str, Workspace]) -> dict[str, Any]:
+    """Each team member with a calendar gets a 30-minute event type, open in their zone Mon-Fri
+    09:00-17:00, under the id or URI the config names; the workspace's key reaches them."""
+    calcom_keys: list[str] = []
+    calcom_types: list[CalcomEventType] = []
+    calendly_users: list[CalendlyUser] = []
+    calendly_types: list[CalendlyEventType] = []
+    for workspace in workspaces.values():
+        members = [m for m in workspace.team if m.calendar]
+        match workspace.calendar:
+            case CalcomConfig() as calcom:
+                calcom_keys.append(calcom.api_key.get_secret_value())
+                for member in members:
+                    calcom_types.append(
+                        _calcom_type(
+                            workspace,
+                            member.email,
+                            member.name,
+                            member.calendar or "",
+                            member.timezone,
+                        )
+                    )
+            case CalendlyConfig() as calendly:
+                for index, member in enumerate(members):
+                    zone = member.timezone or workspace.timezone
+                    token = calendly.token.get_secret_value()
+                    first = index == 0
+                    calendly_users.append(
+                        CalendlyUser(
+                            member.email,
+                            member.name,
+                            zone,
+                            token if first else f"{token}-{index}",
+                            "owner"
+                            if first and not calendly_users
+                            else "admin"
+                            if first
+                            else "user",
+                        )
+                    )
+                    calendly_types.append(
+                        CalendlyEventType(
+                            member.email,
+                            "intro-call",
+                            "30 Minute Intro Call",
+                            fixed_uuid=(member.calendar or "").rstrip("/").rsplit("/", 1)[-1],
+                        )
+                    )
+    seeds: dict[str, Any] = {}
+    if calcom_types:
+        seeds |= {"calcom_event_types": calcom_types, "calcom_api_keys": calcom_keys}
+    if calendly_users:
+        seeds |= {"calendly_users": calendly_users, "calendly_event_types": calendly_types}
+    return seeds
+
+
+def _calcom_type(
+    workspace: Workspace, email: str, name: str, event_type: str, zone: str | None
+) -> CalcomEventType:
+    username = email.split("@")[0].replace(".", "-")
+    return CalcomEventType(
+        id=int(event_type),
+        slug=f"intro-{username}",
+        title=f"Intro call with {name}",
+        host=HostSeed(
+            id=int(event_type) * 10,
+            username=username,
+            name=name,
+            email=email,
+            time_zone=zone or workspace.timezone,
+        ),
+        minimum_notice_minutes=60,
+    )
 
 
 def _location(workspace: Workspace, crm: GoHighLevelConfig) -> LocationSeed:

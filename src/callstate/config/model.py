@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from callstate.config.agents import AgentSpec
+from callstate.config.hours import BusinessHours, Cadence
 from callstate.domain.fields import CATALOGUE, FieldType
 from callstate.domain.outcome import Outcome
 from callstate.domain.values import Phone
@@ -48,6 +50,14 @@ def _resolve_secret(value: object, info: ValidationInfo) -> str:
 
 
 Secret = Annotated[SecretStr, BeforeValidator(_resolve_secret)]
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA time zone {value!r}") from exc
+    return value
 
 
 class _Strict(BaseModel):
@@ -96,6 +106,28 @@ class GoHighLevelConfig(_Strict):
 CrmConfig = Annotated[HubSpotConfig | GoHighLevelConfig, Field(discriminator="kind")]
 
 
+class CalcomConfig(_Strict):
+    kind: Literal["calcom"] = "calcom"
+    api_key: Secret = Field(description="Cal.com API key (cal_live_...) of the team's account")
+    base_url: str = "https://api.cal.com"
+    webhook_secret: Secret | None = Field(
+        default=None, description="the secret of the Cal.com webhook pointed at callstate"
+    )
+
+
+class CalendlyConfig(_Strict):
+    kind: Literal["calendly"] = "calendly"
+    token: Secret = Field(description="Calendly personal access token or OAuth token")
+    base_url: str = "https://api.calendly.com"
+    signing_key: Secret | None = Field(
+        default=None, description="the signing key of the Calendly webhook subscription"
+    )
+
+
+CALENDLY_EVENT_TYPES = "https://api.calendly.com/event_types/"
+CalendarConfig = Annotated[CalcomConfig | CalendlyConfig, Field(discriminator="kind")]
+
+
 class SlackConfig(_Strict):
     kind: Literal["slack"] = "slack"
     bot_token: Secret
@@ -107,6 +139,23 @@ class TeamMember(_Strict):
 
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     name: str
+    calendar: str | None = Field(
+        default=None,
+        description="the member's bookable event type: Cal.com event type id, Calendly "
+        "event type URI; without one the member is never offered for meetings",
+    )
+    weight: int = Field(
+        default=1, ge=0, le=100, description="round-robin share; 0 = only sticky owners"
+    )
+    away: bool = Field(default=False, description="skipped by routing until set back")
+    timezone: str | None = Field(
+        default=None, description="IANA zone the member reads times in (default: workspace's)"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _member_zone(cls, value: str | None) -> str | None:
+        return None if value is None else _known_zone(value)
 
 
 class CustomField(_Strict):
@@ -181,6 +230,28 @@ class SalesMotion(_Strict):
         return value
 
 
+class Meetings(_Strict):
+    """How the in-call tools offer and book meetings for an audience."""
+
+    pool: tuple[str, ...] = Field(
+        default=(),
+        description="team emails who take this audience's meetings (default: every member "
+        "with a calendar)",
+    )
+    offer: int = Field(default=3, ge=1, le=5, description="slots spoken per availability check")
+    search_days: int = Field(
+        default=14, ge=1, le=60, description="how far ahead to look when no day is named"
+    )
+    cancelled_stage: str | None = Field(
+        default=None,
+        description="deal stage when the lead cancels in the calendar (moved back to it); "
+        "none: the stage stays",
+    )
+    cancelled_tags: tuple[str, ...] = Field(
+        default=("meeting-cancelled",), description="tags added when a meeting is cancelled"
+    )
+
+
 class Audience(_Strict):
     """One kind of conversation (inbound qualifier, outbound caller, ...) and where it reports."""
 
@@ -192,6 +263,17 @@ class Audience(_Strict):
     notify_channel: str = Field(description="Slack channel name or id for owner notifications")
     crm: SalesMotion = Field(default_factory=SalesMotion)
     icp: Icp = Field(default_factory=Icp)
+    meetings: Meetings = Field(default_factory=Meetings)
+    agent: AgentSpec | None = Field(
+        default=None,
+        description="how the audience's Retell agent behaves (`callstate agents plan|apply`)",
+    )
+    cadence: Cadence | None = Field(
+        default=None, description="retries after a voicemail or no answer; none: no retry"
+    )
+    voicemail_notify: bool = Field(
+        default=False, description="ping the owner for a voicemail (off: voicemails are quiet)"
+    )
 
 
 class Workspace(_Strict):
@@ -201,6 +283,9 @@ class Workspace(_Strict):
     retell: RetellConfig
     crm: CrmConfig
     chat: SlackConfig
+    calendar: CalendarConfig | None = Field(
+        default=None, description="where meetings are booked; none: the tools say so"
+    )
     team: tuple[TeamMember, ...] = ()
     default_owner: str | None = Field(default=None, description="email of a team member")
     alerts_channel: str | None = Field(
@@ -209,15 +294,17 @@ class Workspace(_Strict):
         "audience's notify_channel)",
     )
     audiences: tuple[Audience, ...] = Field(min_length=1)
+    hours: BusinessHours | None = Field(
+        default=None, description="business hours in `timezone`; none: always open"
+    )
+    after_hours_audience: str | None = Field(
+        default=None, description="audience id that answers inbound calls outside `hours`"
+    )
 
     @field_validator("timezone")
     @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
-        return value
+    def _workspace_zone(cls, value: str) -> str:
+        return _known_zone(value)
 
     @model_validator(mode="after")
     def _audiences_consistent(self) -> Workspace:
@@ -234,10 +321,45 @@ class Workspace(_Strict):
             raise ValueError("a phone number may belong to one audience only")
         emails = {m.email for m in self.team}
         owners = [self.default_owner, *(a.crm.owner for a in self.audiences)]
+        owners += [e for a in self.audiences for e in a.meetings.pool]
         strangers = sorted({o for o in owners if o is not None and o not in emails})
         if strangers:
             raise ValueError(f"owners {strangers} are not in `team`")
         return self
+
+    @model_validator(mode="after")
+    def _calendars_match(self) -> Workspace:
+        calendars = [(m.email, m.calendar) for m in self.team if m.calendar]
+        match self.calendar:
+            case CalcomConfig():
+                wrong = [e for e, c in calendars if not c.isdigit()]
+                expected = "a Cal.com event type id (a number)"
+            case CalendlyConfig():
+                wrong = [e for e, c in calendars if not c.startswith(CALENDLY_EVENT_TYPES)]
+                expected = f"a Calendly event type URI ({CALENDLY_EVENT_TYPES}<uuid>)"
+            case None:
+                wrong, expected = [e for e, _ in calendars], "no calendar: set `calendar:`"
+        if wrong:
+            raise ValueError(f"team members {wrong}: `calendar` must be {expected}")
+        return self
+
+    @model_validator(mode="after")
+    def _after_hours_audience_exists(self) -> Workspace:
+        known = [a.id for a in self.audiences]
+        if self.after_hours_audience is not None and self.after_hours_audience not in known:
+            raise ValueError(
+                f"after_hours_audience {self.after_hours_audience!r} is not an audience; "
+                f"known: {known}"
+            )
+        return self
+
+    def member(self, email: str) -> TeamMember | None:
+        return next((m for m in self.team if m.email == email), None)
+
+    def meeting_pool(self, audience: Audience) -> tuple[TeamMember, ...]:
+        """Who may take the audience's meetings, in configured order: members with a calendar."""
+        chosen = audience.meetings.pool or tuple(m.email for m in self.team)
+        return tuple(m for e in chosen if (m := self.member(e)) is not None and m.calendar)
 
     def owner_for(self, audience: Audience) -> str | None:
         return audience.crm.owner or self.default_owner

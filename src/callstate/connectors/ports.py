@@ -18,6 +18,7 @@ from callstate.domain.effects import (
     EnrollSequence,
     EnsureDeal,
     LogCall,
+    NotifyMeeting,
     NotifyOwner,
     SetFields,
     UpsertContact,
@@ -43,8 +44,35 @@ class Links:
     call_log: ObjectRef | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ContactSnapshot:
+    """What the CRM knows of a caller, read while the call is live (sticky meeting owner,
+    the inbound greeting). Every field but `contact` may be missing."""
+
+    contact: ObjectRef
+    name: str | None = None
+    email: str | None = None
+    owner_email: str | None = None
+    last_outcome: str | None = None
+    tags: tuple[str, ...] = ()
+    deal: ObjectRef | None = None
+    deal_stage: str | None = None
+
+
 class Crm(Protocol):
     vendor: str
+
+    def find_contact(
+        self, phone: str, *, deal_key: str | None = None, pipeline: str | None = None
+    ) -> ContactSnapshot | None:
+        """The contact keyed by the E.164 `phone`, its owner's email, `last_call_outcome`,
+        tags and its open deal (HubSpot reads it by `deal_key`, GoHighLevel finds the contact's
+        open opportunity in `pipeline`). None when no contact has the phone.
+
+        Safe to repeat (reads only); at most three requests, none of them a search when the
+        CRM can read by unique key. Raises `Transient`/`RateLimited` like any read.
+        """
+        ...
 
     def upsert_contact(self, effect: UpsertContact) -> ObjectRef:
         """Create the contact keyed by its E.164 phone, or update the one that has it.
@@ -117,6 +145,11 @@ class Chat(Protocol):
         Not repeat-safe by nature. With `recover=True` it first looks for a message tagged with
         the key in the channel and returns it instead of posting again.
         """
+        ...
+
+    def notify_meeting(self, effect: NotifyMeeting, links: Links, *, recover: bool) -> ObjectRef:
+        """Post a calendar change (booked, moved, cancelled) to `effect.channel`, tagged with
+        `effect.key`. Not repeat-safe by nature: with `recover=True` it looks first."""
         ...
 
     def post_alert(self, channel: str, alert: AlertView, *, recover: bool) -> ObjectRef:

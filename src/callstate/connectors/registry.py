@@ -9,7 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from callstate.config.model import GoHighLevelConfig, HubSpotConfig, Workspace
+from callstate.config.model import (
+    CalcomConfig,
+    CalendarConfig,
+    CalendlyConfig,
+    GoHighLevelConfig,
+    HubSpotConfig,
+    Workspace,
+)
+from callstate.connectors.calcom.calendar import CalcomCalendar
+from callstate.connectors.calendly.calendar import CalendlyCalendar
 from callstate.connectors.gohighlevel.client import GoHighLevelHttp
 from callstate.connectors.gohighlevel.crm import GoHighLevelCrm
 from callstate.connectors.gohighlevel.schema_sync import GoHighLevelSchema
@@ -17,7 +26,7 @@ from callstate.connectors.http import Gate
 from callstate.connectors.hubspot.client import HubSpotHttp
 from callstate.connectors.hubspot.crm import HubSpotCrm
 from callstate.connectors.hubspot.schema_sync import HubSpotSchema
-from callstate.connectors.ports import Chat, Crm
+from callstate.connectors.ports import Calendar, Chat, Crm
 from callstate.connectors.schema import CrmSchema
 from callstate.connectors.slack.chat import SlackChat
 
@@ -26,6 +35,7 @@ from callstate.connectors.slack.chat import SlackChat
 class WorkspaceConnectors:
     crm: Crm
     chat: Chat
+    calendar: Calendar | None = None
 
 
 def build_connectors(
@@ -37,7 +47,28 @@ def build_connectors(
     return WorkspaceConnectors(
         crm=_crm(workspace.crm, urls.get(workspace.crm.kind), gate),
         chat=build_chat(workspace, urls),
+        calendar=_calendar(workspace.calendar, urls, gate),
     )
+
+
+def _calendar(
+    config: CalendarConfig | None, urls: Mapping[str, str], gate: Gate | None
+) -> Calendar | None:
+    match config:
+        case None:
+            return None
+        case CalcomConfig():
+            return CalcomCalendar(
+                config.api_key.get_secret_value(),
+                base_url=urls.get(config.kind, config.base_url),
+                gate=gate,
+            )
+        case CalendlyConfig():
+            return CalendlyCalendar(
+                config.token.get_secret_value(),
+                base_url=urls.get(config.kind, config.base_url),
+                gate=gate,
+            )
 
 
 def build_chat(workspace: Workspace, base_urls: Mapping[str, str] | None = None) -> Chat:

@@ -76,3 +76,24 @@ class BookingChange(_Value):
     )
     attendee_name: str | None = None
     attendee_phone: Phone | None = None
+
+
+class MeetingState(StrEnum):
+    PENDING = "pending"  # claimed; the calendar's answer is not known yet
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+class CallMeeting(_Value):
+    """A meeting a call agreed: booked by the in-call tool, or still to be booked after it."""
+
+    key: str = Field(description="idempotency key: the call and the start (`ids.meeting_key`)")
+    state: MeetingState
+    owner_email: str
+    event_type: str
+    vendor: str
+    start: UtcDateTime
+    end: UtcDateTime
+    attendee: Attendee
+    booking_id: str | None = None
+    url: str | None = None

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from callstate.domain.calendar import Attendee, BookingChangeKind
 from callstate.domain.call import Direction, Disposition, Sentiment
 from callstate.domain.fields import FieldValue
 from callstate.domain.outcome import Outcome
@@ -22,6 +23,7 @@ from callstate.domain.values import Phone, UtcDateTime
 class Target(StrEnum):
     CRM = "crm"
     CHAT = "chat"
+    CALENDAR = "calendar"
 
 
 class _Effect(BaseModel):
@@ -119,6 +121,19 @@ class LogCall(_Effect):
     to_number: Phone | None
 
 
+class MeetingNote(BaseModel):
+    """A meeting as a message shows it: when, with whom, in the reader's zone."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: UtcDateTime
+    owner_name: str
+    zone: str = Field(description="IANA zone the owner reads times in")
+    confirmed: bool = Field(description="False: agreed in the call, the booking is pending")
+    url: str | None = None
+    booking: str | None = Field(default=None, description="key of the BookMeeting, if any")
+
+
 class NotifyOwner(_Effect):
     """A message to the team about a call that matters."""
 
@@ -137,6 +152,39 @@ class NotifyOwner(_Effect):
     flags: tuple[str, ...] = ()
     contact: str | None = Field(default=None, description="key of the UpsertContact to link")
     call_log: str | None = Field(default=None, description="key of the LogCall to link")
+    meeting: MeetingNote | None = None
+
+
+class BookMeeting(_Effect):
+    """Book a meeting the call agreed but the in-call tool could not confirm.
+
+    Safe to repeat: the step looks the key up on the calendar before booking, and the vendor
+    refuses a second booking of the same slot. Never books another time than the one agreed:
+    a slot gone since is a failure for a person to follow up (an alert), not a guess.
+    """
+
+    kind: Literal["book_meeting"] = "book_meeting"
+    target: Literal[Target.CALENDAR] = Target.CALENDAR
+    meeting_key: str
+    owner_email: str
+    event_type: str
+    start: UtcDateTime
+    attendee: Attendee
+    pool: str | None = Field(default=None, description="round-robin counters to count it in")
+
+
+class NotifyMeeting(_Effect):
+    """A message to the team that a meeting was booked, moved or cancelled in the calendar."""
+
+    kind: Literal["notify_meeting"] = "notify_meeting"
+    target: Literal[Target.CHAT] = Target.CHAT
+    channel: str
+    change: BookingChangeKind
+    attendee_name: str
+    attendee_phone: Phone | None
+    meeting: MeetingNote
+    previous_start: UtcDateTime | None = None
+    contact: str | None = Field(default=None, description="key of the UpsertContact to link")
 
 
 Effect = Annotated[
@@ -147,7 +195,9 @@ Effect = Annotated[
     | AddTags
     | EnrollSequence
     | LogCall
-    | NotifyOwner,
+    | NotifyOwner
+    | BookMeeting
+    | NotifyMeeting,
     Field(discriminator="kind"),
 ]
 

@@ -6,7 +6,12 @@ derived only from vendor ids, so a duplicated webhook or a replayed workflow lan
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
+
 from callstate.domain.call import CallEventType, Runtime
+
+_MAX_KEY = 200  # the ledger's and the meetings table's key columns
 
 
 def event_key(workspace: str, runtime: Runtime, call_id: str, event_type: CallEventType) -> str:
@@ -31,3 +36,31 @@ def effect_key(workspace: str, runtime: Runtime, call_id: str, kind: str) -> str
 def deal_key(workspace: str, phone: str, pipeline: str) -> str:
     """One open deal per contact per pipeline: every call of one lead converges on it."""
     return f"{workspace}:deal:{phone}:{pipeline}"
+
+
+def meeting_key(workspace: str, runtime: Runtime, call_id: str, start: datetime) -> str:
+    """Idempotency key of the meeting one call books at one start (a retried `book_meeting`,
+    or the post-call effect for the same agreed time, lands on the same booking). Sent to the
+    calendar (Cal.com metadata, Calendly utm_content: at most 255 characters)."""
+    stamp = start.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+    key = f"{workspace}:{runtime.value}:{call_id}:meeting:{stamp}"
+    if len(key) <= _MAX_KEY:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"{workspace}:{runtime.value}:meeting:{digest}"
+
+
+def pool_key(audience_id: str) -> str:
+    """Round-robin counters are kept per audience: its meetings pool."""
+    return f"audience:{audience_id}"
+
+
+def change_key(workspace: str, vendor: str, dedupe_id: str) -> str:
+    """Key prefix of the effects of one calendar change (a verified webhook delivery)."""
+    digest = hashlib.sha256(dedupe_id.encode()).hexdigest()[:24]
+    return f"{workspace}:{vendor}:change:{digest}"
+
+
+def change_workflow_id(change_id: str) -> str:
+    """DBOS workflow id of the workflow that processes one recorded calendar change."""
+    return f"booking-change:{change_id}"

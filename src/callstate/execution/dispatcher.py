@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from callstate.domain.ids import workflow_id
+from callstate.domain.ids import change_workflow_id, workflow_id
 from callstate.execution.services import Services
 
 log = logging.getLogger(__name__)
@@ -25,11 +25,13 @@ class Dispatcher:
         services: Services,
         enqueue: Callable[[str, str], None],
         *,
+        enqueue_change: Callable[[str, str], None] | None = None,
         batch: int = 200,
         idle_poll_seconds: float = 0.5,
     ) -> None:
         self._services = services
         self._enqueue = enqueue
+        self._enqueue_change = enqueue_change
         self._batch = batch
         self._idle_poll = idle_poll_seconds
         self._wake = threading.Event()
@@ -42,7 +44,17 @@ class Dispatcher:
         for item in pending:
             self._enqueue(workflow_id(item.event_key), item.event_key)
         self._services.inbox.mark_dispatched([p.id for p in pending], self._services.clock())
-        return len(pending)
+        return len(pending) + self._dispatch_changes()
+
+    def _dispatch_changes(self) -> int:
+        """Calendar changes (verified calendar webhooks) the same way: id-derived workflows."""
+        if self._enqueue_change is None:
+            return 0
+        changes = self._services.booking_changes.undispatched(self._batch)
+        for change_id in changes:
+            self._enqueue_change(change_workflow_id(change_id), change_id)
+        self._services.booking_changes.mark_dispatched(changes, self._services.clock())
+        return len(changes)
 
     def wake(self) -> None:
         """Called by an in-process webhook after it recorded an event: dispatch without waiting."""

@@ -59,9 +59,14 @@ class Executor:
             with SetWorkflowID(workflow_id):
                 queue.enqueue(processor.process, event_key)
 
+        def enqueue_change(workflow_id: str, change_id: str) -> None:
+            with SetWorkflowID(workflow_id):
+                queue.enqueue(processor.process_change, change_id)
+
         self._dispatcher = Dispatcher(
             self._services,
             enqueue,
+            enqueue_change=enqueue_change,
             batch=self._settings.dispatch_batch,
             idle_poll_seconds=self._settings.dispatch_idle_poll_seconds,
         )

@@ -12,9 +12,12 @@ from sqlalchemy import Engine
 from callstate.config.model import Workspace
 from callstate.connectors.registry import WorkspaceConnectors
 from callstate.storage.attempts import EffectLedger
+from callstate.storage.booking_changes import BookingChanges
 from callstate.storage.calls import Calls
 from callstate.storage.events import EventInbox
 from callstate.storage.incidents import Incidents
+from callstate.storage.meetings import Meetings
+from callstate.storage.routing import OwnerCounters
 
 
 def utc_now() -> datetime:
@@ -64,3 +67,6 @@ class Services:
         self.calls = Calls(self.engine)
         self.ledger = EffectLedger(self.engine)
         self.incidents = Incidents(self.engine)
+        self.meetings = Meetings(self.engine)
+        self.owner_counters = OwnerCounters(self.engine)
+        self.booking_changes = BookingChanges(self.engine)

@@ -10,23 +10,32 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from callstate.connectors.errors import ConnectorError, RateLimited, Transient, Unsupported
+from callstate.connectors.errors import (
+    ConnectorError,
+    Permanent,
+    RateLimited,
+    Transient,
+    Unsupported,
+)
 from callstate.connectors.ports import Links, ObjectRef
 from callstate.connectors.registry import WorkspaceConnectors
 from callstate.domain.effects import (
     AddTags,
     AssignOwner,
+    BookMeeting,
     Effect,
     EffectOutcome,
     EffectResult,
     EnrollSequence,
     EnsureDeal,
     LogCall,
+    NotifyMeeting,
     NotifyOwner,
     SetFields,
     UpsertContact,
 )
 from callstate.execution.faults import fault_point
+from callstate.execution.meetings import book_agreed
 from callstate.execution.services import Services
 from callstate.storage.attempts import AttemptContext, AttemptStatus
 
@@ -59,6 +68,10 @@ def summary_of(effect: Effect) -> dict[str, Any]:
             }
         case NotifyOwner():
             return {"channel": effect.channel, "disposition": effect.disposition.value}
+        case BookMeeting():
+            return {"owner": effect.owner_email, "start": effect.start.isoformat()}
+        case NotifyMeeting():
+            return {"channel": effect.channel, "change": effect.change.value}
 
 
 def _ref(results: Mapping[str, EffectResult], key: str | None) -> ObjectRef | None:
@@ -76,6 +89,8 @@ def _contact(results: Mapping[str, EffectResult], key: str) -> ObjectRef:
 
 
 def _call_vendor(
+    services: Services,
+    context: AttemptContext,
     effect: Effect,
     connectors: WorkspaceConnectors,
     results: Mapping[str, EffectResult],
@@ -105,7 +120,30 @@ def _call_vendor(
             links = Links(
                 contact=_ref(results, effect.contact), call_log=_ref(results, effect.call_log)
             )
-            return connectors.chat.notify(effect, links, recover=recover)
+            return connectors.chat.notify(_with_booking(effect, results), links, recover=recover)
+        case BookMeeting():
+            if connectors.calendar is None:
+                raise Permanent("calendar", "the workspace has no `calendar` configured")
+            return book_agreed(
+                services,
+                connectors.calendar,
+                effect,
+                workspace=context.workspace,
+                call_id=context.external_call_id,
+            )
+        case NotifyMeeting():
+            links = Links(contact=_ref(results, effect.contact))
+            return connectors.chat.notify_meeting(effect, links, recover=recover)
+
+
+def _with_booking(effect: NotifyOwner, results: Mapping[str, EffectResult]) -> NotifyOwner:
+    """A meeting booked after the call (by this plan's `BookMeeting`) shows as confirmed."""
+    note = effect.meeting
+    booked = _ref(results, note.booking if note else None)
+    if note is None or booked is None:
+        return effect
+    confirmed = note.model_copy(update={"confirmed": True, "url": booked.url or note.url})
+    return effect.model_copy(update={"meeting": confirmed})
 
 
 def run_effect(
@@ -136,7 +174,7 @@ def run_effect(
     recover = number > 1 and services.ledger.may_have_applied(effect.key, number)
     connectors = services.connectors[context.workspace]
     try:
-        ref = _call_vendor(effect, connectors, results, recover)
+        ref = _call_vendor(services, context, effect, connectors, results, recover)
     except ConnectorError as exc:
         status = (
             AttemptStatus.RATE_LIMITED

@@ -22,24 +22,27 @@ from callstate.domain.call import CallEvent, CallEventType, CallStatus
 from callstate.domain.effects import (
     AddTags,
     AssignOwner,
+    BookMeeting,
     Effect,
     EffectOutcome,
     EffectResult,
     EnrollSequence,
     EnsureDeal,
     LogCall,
+    NotifyMeeting,
     NotifyOwner,
     Plan,
     SetFields,
     UpsertContact,
 )
-from callstate.domain.ids import workflow_id
+from callstate.domain.ids import change_workflow_id, pool_key, workflow_id
 from callstate.execution.incidents import IncidentWatcher, incident_workflow_id
+from callstate.execution.meetings import agreed_meeting, call_meeting, take_change
 from callstate.execution.services import Services
 from callstate.execution.steps import run_effect
 from callstate.policy.routing import route
 from callstate.storage.attempts import AttemptContext
-from callstate.transition import plan, routing_flags
+from callstate.transition import plan, plan_change, routing_flags
 
 _Step = Callable[[AttemptContext, Effect, dict[str, EffectResult]], EffectResult]
 
@@ -63,11 +66,60 @@ class CallEventProcessor(DBOSConfiguredInstance):
         results: dict[str, EffectResult] = {}
         for effect in the_plan.effects:
             results[effect.key] = self._execute(context, effect, results)
-        self._tell_incidents(event, list(results.values()))
+        subject = f"{event.runtime.value} call {event.external_call_id}"
+        self._tell_incidents(event.workspace, subject, list(results.values()))
         if event.type is CallEventType.ANALYZED:
             failed = any(r.outcome is EffectOutcome.FAILED for r in results.values())
             self.finish_call(event, CallStatus.DEAD_LETTERED if failed else CallStatus.SETTLED)
         return ", ".join(f"{r.kind}={r.outcome.value}" for r in results.values()) or "no effects"
+
+    @DBOS.workflow(name="callstate.process_booking_change")
+    def process_change(self, change_id: str) -> str:
+        planned = self.plan_booking_change(change_id)
+        if planned is None:
+            return "missing"
+        workspace, runtime, subject, the_plan = planned
+        context = AttemptContext(workspace, runtime, subject, change_workflow_id(change_id))
+        results: dict[str, EffectResult] = {}
+        for effect in the_plan.effects:
+            results[effect.key] = self._execute(context, effect, results)
+        self._tell_incidents(workspace, f"{runtime} {subject}", list(results.values()))
+        return ", ".join(f"{r.kind}={r.outcome.value}" for r in results.values()) or "no effects"
+
+    @DBOS.step(name="callstate.plan_change")
+    def plan_booking_change(self, change_id: str) -> tuple[str, str, str, Plan] | None:
+        """The change's plan, after the meetings table has taken the change in."""
+        services = self.services
+        found = services.booking_changes.get(change_id)
+        if found is None:
+            return None
+        workspace_id, change = found
+        workspace = services.workspaces[workspace_id]
+        view = services.meetings.by_booking_id(
+            workspace_id, change.vendor, change.booking.booking_id
+        )
+        if view is None and change.previous_booking_id is not None:
+            view = services.meetings.by_booking_id(
+                workspace_id, change.vendor, change.previous_booking_id
+            )
+        audience = workspace.default_audience
+        if view is not None:
+            call = services.calls.get(workspace_id, view.runtime, view.external_call_id)
+            known = {a.id for a in workspace.audiences}
+            if call is not None and call.audience in known:
+                audience = workspace.audience(call.audience)
+            take_change(services, view, change)
+        the_plan = plan_change(
+            change,
+            call_meeting(view) if view is not None else None,
+            audience,
+            workspace=workspace_id,
+            team={m.email: m for m in workspace.team},
+            zone=ZoneInfo(workspace.timezone),
+        )
+        if view is not None:
+            return workspace_id, view.runtime, view.external_call_id, the_plan
+        return workspace_id, change.vendor, f"booking {change.booking.booking_id}", the_plan
 
     def _execute(
         self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
@@ -109,29 +161,29 @@ class CallEventProcessor(DBOSConfiguredInstance):
             DBOS.sleep(delay)
         raise AssertionError("unreachable")
 
-    def _tell_incidents(self, event: CallEvent, results: list[EffectResult]) -> None:
+    def _tell_incidents(self, workspace: str, subject: str, results: list[EffectResult]) -> None:
         """A failed effect opens (or counts into) its incident and makes sure the incident's
         alert workflow runs; a success of the same kind at the same vendor resolves it."""
         succeeded = sorted(
             {effect_incident_key(r.vendor, r.kind) for r in results if _ok(r) and r.vendor}
         )
         if succeeded:
-            self.resolve_incidents(event.workspace, succeeded)
+            self.resolve_incidents(workspace, succeeded)
         for result in results:
             if result.outcome is EffectOutcome.FAILED:
-                incident_id = self.record_incident(event, result)
+                incident_id = self.record_incident(workspace, subject, result)
                 with SetWorkflowID(incident_workflow_id(incident_id)):
                     DBOS.start_workflow(self.watcher.watch, incident_id)
 
     @DBOS.step(name="callstate.incident.record")
-    def record_incident(self, event: CallEvent, result: EffectResult) -> str:
+    def record_incident(self, workspace: str, subject: str, result: EffectResult) -> str:
         vendor = result.vendor or "unknown"
         return self.services.incidents.record(
-            event.workspace,
+            workspace,
             effect_incident_key(result.vendor, result.kind),
             title=f"{result.kind} failing at {vendor}",
             detail=result.detail or "no detail",
-            subject=f"{event.runtime.value} call {event.external_call_id}",
+            subject=subject,
             now=self.services.clock(),
         )
 
@@ -162,6 +214,10 @@ class CallEventProcessor(DBOSConfiguredInstance):
                 return self.log_call
             case NotifyOwner():
                 return self.notify_owner
+            case BookMeeting():
+                return self.book_meeting
+            case NotifyMeeting():
+                return self.notify_meeting
 
     @DBOS.step(name="callstate.plan")
     def plan_event(self, event_key: str) -> tuple[CallEvent, Plan] | None:
@@ -181,12 +237,21 @@ class CallEventProcessor(DBOSConfiguredInstance):
         services.calls.observe(
             event, match.audience.id, routing_flags(event, match.audience), services.clock()
         )
+        zone = ZoneInfo(workspace.timezone)
+        meeting = (
+            agreed_meeting(services, workspace, match.audience, event, zone)
+            if event.type is CallEventType.ANALYZED
+            else None
+        )
         the_plan = plan(
             event,
             history,
             match.audience,
             owner=workspace.owner_for(match.audience),
-            zone=ZoneInfo(workspace.timezone),
+            zone=zone,
+            meeting=meeting,
+            team={m.email: m for m in workspace.team},
+            pool=pool_key(match.audience.id),
         )
         return event, the_plan
 
@@ -234,6 +299,18 @@ class CallEventProcessor(DBOSConfiguredInstance):
 
     @DBOS.step(name="callstate.effect.notify_owner")
     def notify_owner(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
+    @DBOS.step(name="callstate.effect.book_meeting")
+    def book_meeting(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
+    @DBOS.step(name="callstate.effect.notify_meeting")
+    def notify_meeting(
         self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
     ) -> EffectResult:
         return run_effect(self.services, context, effect, results)

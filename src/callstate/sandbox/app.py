@@ -18,8 +18,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from callstate.sandbox.calcom import EventTypeSeed, create_calcom_app
+from callstate.sandbox.calcom.seeds import SANDBOX_API_KEY as CALCOM_SANDBOX_KEY
 from callstate.sandbox.calcom.seeds import SANDBOX_EVENT_TYPES
 from callstate.sandbox.calendly import create_calendly_app
+from callstate.sandbox.calendly.seeds import SANDBOX_EVENT_TYPES as CALENDLY_EVENT_TYPES
+from callstate.sandbox.calendly.seeds import SANDBOX_USERS as CALENDLY_USERS
+from callstate.sandbox.calendly.seeds import EventTypeSeed as CalendlyEventType
+from callstate.sandbox.calendly.seeds import UserSeed as CalendlyUser
 from callstate.sandbox.faults import ControlPanel
 from callstate.sandbox.gohighlevel import (
     SANDBOX_LOCATION,
@@ -54,6 +59,9 @@ def create_sandbox_app(
     slack_signing_secret: str | None = None,
     slack_interactivity_url: str | None = None,
     calcom_event_types: Sequence[EventTypeSeed] = SANDBOX_EVENT_TYPES,
+    calcom_api_keys: Sequence[str] = (CALCOM_SANDBOX_KEY,),
+    calendly_users: Sequence[CalendlyUser] = CALENDLY_USERS,
+    calendly_event_types: Sequence[CalendlyEventType] = CALENDLY_EVENT_TYPES,
     retell_api_key: str = RETELL_SANDBOX_KEY,
     retell_webhook_url: str | None = None,
 ) -> FastAPI:
@@ -79,8 +87,12 @@ def create_sandbox_app(
             signing_secret=slack_signing_secret,
             interactivity_url=slack_interactivity_url,
         ),
-        "calcom": lambda store: create_calcom_app(store, event_types=calcom_event_types),
-        "calendly": lambda store: create_calendly_app(store),
+        "calcom": lambda store: create_calcom_app(
+            store, event_types=calcom_event_types, api_keys=calcom_api_keys
+        ),
+        "calendly": lambda store: create_calendly_app(
+            store, users=calendly_users, event_types=calendly_event_types
+        ),
         "retell": lambda store: create_retell_app(
             store, api_key=retell_api_key, webhook_url=retell_webhook_url
         ),

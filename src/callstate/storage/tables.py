@@ -111,3 +111,66 @@ class IncidentRow(Base):
     last_seen_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class OwnerAssignmentRow(Base):
+    """How many meetings each owner of a pool has taken: the round robin's whole state."""
+
+    __tablename__ = "owner_assignments"
+
+    workspace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pool_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    owner_email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    assigned: Mapped[int]
+    updated_at: Mapped[datetime]
+
+
+class MeetingRow(Base):
+    """One booking attempt key: claimed (pending) before the vendor call, so a retry finds it."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        Index("ix_meetings_booking", "workspace", "vendor", "booking_id"),
+        Index("ix_meetings_call", "workspace", "runtime", "external_call_id"),
+        Index("ix_meetings_start", "workspace", "start"),
+    )
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    runtime: Mapped[str] = mapped_column(String(16))
+    external_call_id: Mapped[str] = mapped_column(String(128))
+    owner_email: Mapped[str] = mapped_column(String(320))
+    event_type: Mapped[str] = mapped_column(String(300))
+    vendor: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20))
+    booking_id: Mapped[str | None] = mapped_column(String(300))
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    attendee_name: Mapped[str] = mapped_column(String(200))
+    attendee_email: Mapped[str] = mapped_column(String(320))
+    attendee_phone: Mapped[str | None] = mapped_column(String(20))
+    attendee_zone: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class BookingChangeRow(Base):
+    """A verified calendar webhook, stored once per delivery (the calendar inbox)."""
+
+    __tablename__ = "booking_changes"
+    __table_args__ = (
+        UniqueConstraint("workspace", "vendor", "dedupe_id"),
+        Index("ix_booking_changes_undispatched", "dispatched_at", "received_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    vendor: Mapped[str] = mapped_column(String(32))
+    dedupe_id: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    booking_id: Mapped[str] = mapped_column(String(300))
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+    dispatched_at: Mapped[datetime | None]

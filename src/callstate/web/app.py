@@ -13,9 +13,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp
 
 from callstate import __version__
+from callstate.execution.meetings import MeetingDesk
 from callstate.execution.services import Services
 from callstate.web.api import api_router
+from callstate.web.calendar_hooks import calendar_router
+from callstate.web.inbound import inbound_router
 from callstate.web.recorder import BatchRecorder
+from callstate.web.tools import tools_router
 from callstate.web.webhooks import retell_router
 
 
@@ -28,6 +32,7 @@ def create_app(
     mounts: Mapping[str, ASGIApp] | None = None,
 ) -> FastAPI:
     recorder = BatchRecorder(services.inbox.record_many)
+    desk = MeetingDesk(services)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -38,10 +43,14 @@ def create_app(
             yield
         finally:
             recorder.stop()
+            desk.close()
             await run_in_threadpool(on_stop)
 
     app = FastAPI(title="callstate", version=__version__, lifespan=lifespan)
     app.include_router(retell_router(services, recorder, on_recorded))
+    app.include_router(inbound_router(services))
+    app.include_router(tools_router(services, desk))
+    app.include_router(calendar_router(services, on_recorded))
     app.include_router(api_router(services))
 
     @app.get("/healthz")

@@ -96,6 +96,7 @@ def test_plan_then_apply_then_nothing_left(hubspot: str, schema: HubSpotSchema) 
     assert [(o["value"], o["label"]) for o in tags["options"]] == [
         ("hot-lead", "Hot lead!"),  # the portal's own label survives
         ("booked", "Booked"),
+        ("meeting-cancelled", "Meeting-cancelled"),  # a cancellation in the calendar tags it
     ]
     key = httpx.get(
         f"{hubspot}/crm/v3/properties/contacts/callstate_e164",

@@ -25,11 +25,21 @@ class FieldValue(_Wire):
 
 class Contact(_Wire):
     id: str
+    name: str | None = None
+    firstName: str | None = None  # noqa: N815 - GoHighLevel's field names
+    lastName: str | None = None  # noqa: N815
     email: str | None = None
     phone: str | None = None
-    assignedTo: str | None = None  # noqa: N815 - GoHighLevel's field names
+    assignedTo: str | None = None  # noqa: N815
     tags: list[str] = []
     customFields: list[FieldValue] = []  # noqa: N815
+
+
+class DuplicateResponse(_Wire):
+    """`GET /contacts/search/duplicate`: the document gives its 200 no schema; the contact, or
+    null when none matches, is what its description implies (unverified, crm.md §7)."""
+
+    contact: Contact | None = None
 
 
 class UpsertResponse(_Wire):

@@ -10,6 +10,7 @@ How each write stays exactly-once in effect (research/crm.md §2.11, §5.1-5.2):
 - call logs are contact notes (a PIT cannot write call messages, §0.14) carrying
   `[callstate:<effect key>]`; a recovering attempt lists the notes and reuses a marked one;
 - workflow enrolment has no read-back API: the executor's ledger is the only guard.
+Reading a caller (`find_contact`) finds the contact as upsert matches it (the duplicate search).
 Reference data (custom fields, pipelines, users, workflows) comes from `Lookups`, cached.
 """
 
@@ -23,7 +24,7 @@ from callstate.connectors.gohighlevel import api, mapping
 from callstate.connectors.gohighlevel.client import PUBLIC_API, VENDOR, GoHighLevelHttp
 from callstate.connectors.gohighlevel.lookups import Lookups
 from callstate.connectors.http import Gate
-from callstate.connectors.ports import ObjectRef
+from callstate.connectors.ports import ContactSnapshot, ObjectRef
 from callstate.domain.effects import (
     AddTags,
     AssignOwner,
@@ -62,6 +63,42 @@ class GoHighLevelCrm:
         self._http.close()
 
     # -- contacts ---------------------------------------------------------------------------
+
+    def find_contact(
+        self, phone: str, *, deal_key: str | None = None, pipeline: str | None = None
+    ) -> ContactSnapshot | None:
+        """The contact GoHighLevel matches to the phone under the location's duplicate rule
+        (`GET /contacts/search/duplicate`, the match an upsert would update; crm.md §2.3), its
+        owner's email, `callstate_last_call_outcome`, tags, and with `pipeline` its open
+        opportunity there (a won, lost or abandoned one is no open deal). `deal_key` is unused: a
+        GoHighLevel deal is the contact's opportunity in the pipeline.
+
+        Requests: the search, the opportunity search, and once per connector each the custom
+        field definitions, the pipelines and each owner's user record (`Lookups`); a contact
+        without custom values, owner or pipeline skips those.
+        """
+        params = {"locationId": self._location, "number": phone}
+        path = "/contacts/search/duplicate"
+        contact = self._http.call(api.DuplicateResponse, "GET", path, params=params).contact
+        if contact is None:
+            return None
+        owner = self._lookups.known_email(contact.assignedTo) if contact.assignedTo else None
+        field_id = None
+        if contact.customFields:
+            field_id = self._lookups.field_id(mapping.OUTCOME_FIELD)
+        deal, stage = None, None
+        if pipeline is not None:
+            chosen = self._lookups.pipeline(pipeline)
+            found = self._find_opportunity(contact.id, chosen.id)
+            if found is not None and found.status == "open":
+                labels = {s.id: s.name for s in chosen.ordered()}
+                stage = found.pipelineStageId
+                reason = f"open at {labels.get(stage, stage)}"
+                deal = self._deal_ref(found.id, chosen, stage, labels, reason)
+        ref = ObjectRef(VENDOR, contact.id, self._contact_url(contact.id))
+        return mapping.snapshot(
+            contact, ref, outcome_field_id=field_id, owner_email=owner, deal=deal, deal_stage=stage
+        )
 
     def upsert_contact(self, effect: UpsertContact) -> ObjectRef:
         body = mapping.contact_body(effect, self._location)

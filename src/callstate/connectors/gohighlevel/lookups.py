@@ -31,23 +31,34 @@ class Lookups:
         Raises `Permanent` naming every missing field.
         """
         for fresh in (False, True):
-            if self._fields is None or fresh:
-                path = f"/locations/{self._location}/customFields"
-                listed = self._http.call(api.CustomFields, "GET", path, params={"model": "contact"})
-                self._fields = {
-                    name: f
-                    for f in listed.customFields
-                    if (name := mapping.our_field_name(f)) is not None
-                }
-            missing = [n for n in names if n not in self._fields]
+            fields = self._field_map(fresh)
+            missing = [n for n in names if n not in fields]
             if not missing:
-                return self._fields
+                return fields
         wanted = ", ".join(mapping.FIELD_PREFIX + n for n in missing)
         raise Permanent(
             VENDOR,
             f"location {self._location} has no contact custom field {wanted}; "
             "`callstate crm apply` creates it",
         )
+
+    def field_id(self, name: str) -> str | None:
+        """The id of our contact field `name`, from the definitions listed once; None when the
+        location lacks it. A miss does not list again: reads stay cheap, and `custom_fields`
+        (which `set_fields` calls) refreshes the definitions when a field is added."""
+        found = self._field_map(False).get(name)
+        return None if found is None else found.id
+
+    def _field_map(self, fresh: bool) -> dict[str, api.CustomField]:
+        if self._fields is None or fresh:
+            path = f"/locations/{self._location}/customFields"
+            listed = self._http.call(api.CustomFields, "GET", path, params={"model": "contact"})
+            self._fields = {
+                name: f
+                for f in listed.customFields
+                if (name := mapping.our_field_name(f)) is not None
+            }
+        return self._fields
 
     def pipeline(self, id_or_name: str) -> api.Pipeline:
         """By id, else by name (case-insensitive). `default` (the audience default) is the
@@ -92,6 +103,16 @@ class Lookups:
     def email_of(self, user_id: str) -> str:
         if user_id not in self._emails:
             user = self._http.call(api.User, "GET", f"/users/{user_id}")
+            self._emails[user_id] = user.email
+        return self._emails[user_id]
+
+    def known_email(self, user_id: str) -> str | None:
+        """The user's email, or None when GoHighLevel has no such user any more (a contact
+        keeps `assignedTo` after its user is deleted)."""
+        if user_id not in self._emails:
+            user = self._http.find(api.User, f"/users/{user_id}")
+            if user is None or user.deleted or not user.email:
+                return None
             self._emails[user_id] = user.email
         return self._emails[user_id]
 

@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from callstate.connectors.gohighlevel import api
+from callstate.connectors.ports import ContactSnapshot, ObjectRef
 from callstate.domain.effects import LogCall, UpsertContact
-from callstate.domain.fields import FieldValue
+from callstate.domain.fields import FieldValue, SalesField
 from callstate.domain.values import mask_phone
 
 FIELD_PREFIX = "callstate_"
+OUTCOME_FIELD = SalesField.LAST_CALL_OUTCOME.value
 # GoHighLevel documents no note length limit (research/crm.md §7). A note is read in the
 # contact's side panel, so we keep it short enough to read and far below any plausible limit;
 # only the transcript is cut (the recording holds the whole call), never the marker at the top.
@@ -173,3 +175,38 @@ def _duration(ms: int | None) -> str | None:
         return None
     seconds = round(ms / 1000)
     return f"{seconds // 60}m {seconds % 60:02d}s"
+
+
+def snapshot(
+    contact: api.Contact,
+    ref: ObjectRef,
+    *,
+    outcome_field_id: str | None,
+    owner_email: str | None,
+    deal: ObjectRef | None,
+    deal_stage: str | None,
+) -> ContactSnapshot:
+    """The caller as GoHighLevel holds them; custom field values are read by field id."""
+    parts = (p.strip() for p in (contact.firstName, contact.lastName) if p and p.strip())
+    name = (contact.name or "").strip() or " ".join(parts)
+    outcome = next((f.value for f in contact.customFields if f.id == outcome_field_id), None)
+    return ContactSnapshot(
+        contact=ref,
+        name=name or None,
+        email=contact.email or None,
+        owner_email=owner_email,
+        last_outcome=field_text(outcome),
+        tags=tuple(contact.tags),
+        deal=deal,
+        deal_stage=deal_stage if deal is not None else None,
+    )
+
+
+def field_text(value: Any) -> str | None:
+    """A custom field value read back as text: options come back as a list (one entry for a
+    single option), empty values as missing."""
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value if v not in (None, ""))
+    if value is None or value == "":
+        return None
+    return str(value)

@@ -47,6 +47,13 @@ class Stage(_Wire):
     label: str
     displayOrder: int = 0  # noqa: N815 - HubSpot's field name
     archived: bool = False
+    # Strings in the documents (crm-pipelines-v3.json), numbers in their prose: take both.
+    metadata: dict[str, str | bool | float | None] = {}
+
+    @property
+    def closed(self) -> bool:
+        """A deal stage's `metadata.isClosed` (closed won and closed lost stages)."""
+        return str(self.metadata.get("isClosed")).casefold() == "true"
 
 
 class Pipeline(_Wire):

@@ -8,6 +8,7 @@ create gets 409 and falls back to the existing deal), then moved forward only (`
 Calls: HubSpot has no idempotency key for creates, so a call carries our effect key in a custom
 property and a recovering attempt searches for it before creating.
 Owners and fields are sets; tags are a read-merge-write of a multiple-checkbox property.
+Reading a caller (`find_contact`) reads by the same unique keys, never by search (5/s, lags).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -23,7 +25,8 @@ from callstate.connectors.errors import Permanent, Unsupported
 from callstate.connectors.http import Gate
 from callstate.connectors.hubspot import api, mapping
 from callstate.connectors.hubspot.client import PUBLIC_API, VENDOR, HubSpotHttp, parse
-from callstate.connectors.ports import ObjectRef
+from callstate.connectors.hubspot.lookups import Owners
+from callstate.connectors.ports import ContactSnapshot, ObjectRef
 from callstate.domain.budget import Budget
 from callstate.domain.effects import (
     AddTags,
@@ -70,13 +73,57 @@ class HubSpotCrm:
         self._search_attempts = search_attempts
         self._search_pause = search_pause
         self._sleep = sleep
-        self._owners: dict[str, api.Owner] = {}
+        self._owners = Owners(self._http)
         self._pipelines: dict[str, api.Pipeline] = {}
 
     def close(self) -> None:
         self._http.close()
 
     # -- contacts ---------------------------------------------------------------------------
+
+    def find_contact(
+        self, phone: str, *, deal_key: str | None = None, pipeline: str | None = None
+    ) -> ContactSnapshot | None:
+        """At most three reads, each by a unique key: the contact by `contact_key_property`,
+        its owner by id (kept per connector), the deal by `deal_key_property`. `pipeline` is
+        unused: the deal key already names the contact's deal in its pipeline.
+
+        A deal in a closed stage is no open deal: `closedwon`/`closedlost` (the default
+        pipeline's), or a stage its pipeline marks `isClosed` when this connector has read the
+        pipelines already (`ensure_deal` does); reading them here would be a fourth request.
+        """
+        prefix, tags = self._config.property_prefix, self._config.tags_property
+        params = {
+            "idProperty": self._config.contact_key_property,
+            "properties": ",".join(mapping.snapshot_properties(prefix, tags)),
+        }
+        path = f"{api.OBJECTS}/contacts/{quote(phone, safe='')}"
+        found = self._http.find(api.SimpleObject, path, params)
+        if found is None:
+            return None
+        owner_id = found.properties.get("hubspot_owner_id")
+        owner = self._owners.by_id(owner_id) if owner_id else None
+        deal = self._find_deal(deal_key) if deal_key else None
+        stage = None if deal is None else deal.properties.get("dealstage")
+        deal_ref = None
+        if deal is not None and not self._closed(deal):
+            pipeline_id = deal.properties.get("pipeline") or ""
+            deal_ref = self._deal_ref(deal.id, pipeline_id, stage or "", f"open at {stage}")
+        return mapping.snapshot(
+            self._ref("0-1", "contacts", found.id),
+            found.properties,
+            prefix=prefix,
+            tags_property=tags,
+            owner_email=None if owner is None else owner.email,
+            deal=deal_ref,
+            deal_stage=stage,
+        )
+
+    def _closed(self, deal: api.SimpleObject) -> bool:
+        stage = deal.properties.get("dealstage") or ""
+        known = self._pipelines.get(deal.properties.get("pipeline") or "")
+        closed = {s.id for s in known.stages if s.closed} if known is not None else set()
+        return stage in mapping.CLOSED_STAGES or stage in closed
 
     def upsert_contact(self, effect: UpsertContact) -> ObjectRef:
         properties = mapping.contact_properties(effect, self._config.contact_key_property)
@@ -139,7 +186,9 @@ class HubSpotCrm:
 
     def _find_deal(self, key: str) -> api.SimpleObject | None:
         params = {"idProperty": self._config.deal_key_property, "properties": "dealstage,pipeline"}
-        return self._http.find(api.SimpleObject, f"{api.OBJECTS}/deals/{key}", params)
+        return self._http.find(
+            api.SimpleObject, f"{api.OBJECTS}/deals/{quote(key, safe='')}", params
+        )
 
     def _create_deal(
         self, effect: EnsureDeal, contact: ObjectRef, pipeline: str, stage: str
@@ -217,23 +266,10 @@ class HubSpotCrm:
         )
 
     def _owner(self, email: str) -> api.Owner:
-        key = email.casefold()
-        if key not in self._owners:
-            found = self._http.call(api.Owners, "GET", api.OWNERS, params={"email": email})
-            live = [o for o in found.results if not o.archived]
-            if not live:
-                raise Permanent(VENDOR, f"no HubSpot user with email {email} (invite them)")
-            self._owners[key] = live[0]
-        return self._owners[key]
+        return self._owners.by_email(email)
 
     def _owner_by_id(self, owner_id: str) -> api.Owner:
-        known = next((o for o in self._owners.values() if o.id == owner_id), None)
-        owner = known or self._http.find(api.Owner, f"{api.OWNERS}/{owner_id}")
-        if owner is None:
-            return api.Owner(id=owner_id)
-        if owner.email:
-            self._owners.setdefault(owner.email.casefold(), owner)
-        return owner
+        return self._owners.by_id(owner_id) or api.Owner(id=owner_id)
 
     # -- sequences --------------------------------------------------------------------------
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 
+from callstate.connectors.ports import ContactSnapshot, ObjectRef
 from callstate.domain.call import Direction, Disposition
 from callstate.domain.effects import LogCall, UpsertContact
-from callstate.domain.fields import FieldValue
+from callstate.domain.fields import FieldValue, SalesField
 
 # Default call outcomes every portal has (hs_call_disposition takes the outcome's GUID; portals
 # may add their own). research/crm.md §1.8.
@@ -24,6 +25,10 @@ CALL_STATUS = {
     Disposition.BUSY: "BUSY",
     Disposition.FAILED: "FAILED",
 }
+# The default deal pipeline's closed stages (research/crm.md §1.6); other pipelines mark theirs
+# with `metadata.isClosed`.
+CLOSED_STAGES = frozenset({"closedwon", "closedlost"})
+OUTCOME_FIELD = SalesField.LAST_CALL_OUTCOME.value
 MAX_BODY = 65_000  # HubSpot does not document hs_call_body's limit; stay well inside a text field
 
 
@@ -92,3 +97,42 @@ def call_properties(effect: LogCall, key_property: str) -> dict[str, str]:
     if effect.to_number:
         properties["hs_call_to_number"] = effect.to_number
     return properties
+
+
+def snapshot_properties(prefix: str, tags_property: str) -> list[str]:
+    """The contact properties `find_contact` reads."""
+    return [
+        "firstname",
+        "lastname",
+        "email",
+        "hubspot_owner_id",
+        prefix + OUTCOME_FIELD,
+        tags_property,
+    ]
+
+
+def snapshot(
+    contact: ObjectRef,
+    properties: dict[str, str | None],
+    *,
+    prefix: str,
+    tags_property: str,
+    owner_email: str | None,
+    deal: ObjectRef | None,
+    deal_stage: str | None,
+) -> ContactSnapshot:
+    """The caller as read from the contact's properties; empty values are missing ones."""
+    name = " ".join(
+        p.strip() for p in (properties.get(n) for n in ("firstname", "lastname")) if p and p.strip()
+    )
+    tags = tuple(t for t in (properties.get(tags_property) or "").split(";") if t)
+    return ContactSnapshot(
+        contact=contact,
+        name=name or None,
+        email=properties.get("email") or None,
+        owner_email=owner_email,
+        last_outcome=properties.get(prefix + OUTCOME_FIELD) or None,
+        tags=tags,
+        deal=deal,
+        deal_stage=deal_stage if deal is not None else None,
+    )

@@ -76,7 +76,7 @@ def required_properties(
     fields = written_fields(audiences)
     tags: list[str] = []
     for audience in audiences:
-        for outcome_tags in audience.crm.tags.values():
+        for outcome_tags in (*audience.crm.tags.values(), audience.meetings.cancelled_tags):
             tags += [t for t in outcome_tags if t not in tags]
     prefix = config.property_prefix
     contacts = [

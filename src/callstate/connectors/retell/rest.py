@@ -1,9 +1,10 @@
 """`RetellRest`: one Retell workspace's REST client, on the official `retell` SDK (6.2.13).
 
 What the integrator needs from Retell's API, vendor-neutral at the edges: Retell LLM and agent
-settings as plain dicts in and out, phone numbers, `place_call` (create-phone-call, always with
-an `idempotency_key`), `get_call`, and `list_calls_since` for reconciliation (research/voice.md
-§4). Credentials are constructor arguments: one instance per workspace, never shared.
+settings as plain dicts in and out, phone numbers (listed, and bound to agents), `place_call`
+(create-phone-call, always with an `idempotency_key`), `get_call`, and `list_calls_since` for
+reconciliation (research/voice.md §4). Credentials are constructor arguments: one instance per
+workspace, never shared.
 
 Retries: the SDK retries timeouts, 408/409/429/5xx twice by default with no idempotency header
 (voice.md §4.1); 6.2.13's `create_phone_call` alone defaults to no retries. We build the client
@@ -167,6 +168,12 @@ class RetellRest:
                 if not page.has_more or not page.pagination_key:
                     return items
                 key = page.pagination_key
+
+    def update_phone_number(self, phone_number: str, changes: Mapping[str, Any]) -> Settings:
+        """PATCH the number's settings (`inbound_agents`, `outbound_agents`,
+        `inbound_webhook_url`, ...); the rest stay. Safe to repeat. Permanent if unknown."""
+        with _errors():
+            return _plain(self._sdk.phone_number.update(phone_number, extra_body=dict(changes)))
 
     def place_call(
         self,

@@ -7,10 +7,11 @@ Limits respected: section text ≤ 3,000 chars, ≤ 10 fields, header ≤ 150 ch
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from callstate.connectors.ports import Links
 from callstate.domain.call import Disposition
-from callstate.domain.effects import NotifyOwner
+from callstate.domain.effects import MeetingNote, NotifyOwner
 
 _ICON = {
     Disposition.CONNECTED: ":telephone_receiver:",
@@ -30,6 +31,22 @@ def _duration(ms: int | None) -> str:
         return "-"
     seconds = round(ms / 1000)
     return f"{seconds // 60}m {seconds % 60:02d}s"
+
+
+def meeting_time(note: MeetingNote) -> str:
+    """`Tue Nov 25, 2:30 PM EST`: in the owner's zone, with the zone's abbreviation."""
+    local = note.start.astimezone(ZoneInfo(note.zone))
+    minutes = "" if local.minute == 0 else f":{local.minute:02d}"
+    hour = local.hour % 12 or 12
+    return f"{local:%a %b} {local.day}, {hour}{minutes} {local:%p %Z}"
+
+
+def meeting_line(note: MeetingNote) -> str:
+    when = meeting_time(note)
+    if note.url:
+        when = f"<{note.url}|{when}>"
+    state = "Meeting booked" if note.confirmed else "Meeting agreed, booking pending"
+    return f":calendar: *{state}:* {when} with {note.owner_name}"
 
 
 def fallback_text(effect: NotifyOwner) -> str:
@@ -61,6 +78,10 @@ def build_blocks(effect: NotifyOwner, links: Links) -> list[dict[str, Any]]:
             ],
         },
     ]
+    if effect.meeting is not None:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": meeting_line(effect.meeting)}}
+        )
     link_texts = []
     if links.contact and links.contact.url:
         link_texts.append(f"<{links.contact.url}|Contact in CRM>")

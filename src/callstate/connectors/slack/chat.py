@@ -21,8 +21,9 @@ from callstate.connectors.ports import Links, ObjectRef
 from callstate.connectors.schema import SchemaItem, SchemaState
 from callstate.connectors.slack.alert_blocks import alert_blocks, alert_text
 from callstate.connectors.slack.blocks import build_blocks, fallback_text
+from callstate.connectors.slack.meeting_blocks import meeting_blocks, meeting_text
 from callstate.domain.alerts import AlertView
-from callstate.domain.effects import NotifyOwner
+from callstate.domain.effects import NotifyMeeting, NotifyOwner
 
 VENDOR = "slack"
 PUBLIC_API = "https://slack.com/api/"
@@ -56,6 +57,21 @@ class SlackChat:
             channel=channel,
             text=fallback_text(effect),
             blocks=build_blocks(effect, links),
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": effect.key}},
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return self._ref(str(response["channel"]), str(response["ts"]))
+
+    def notify_meeting(self, effect: NotifyMeeting, links: Links, *, recover: bool) -> ObjectRef:
+        channel = self._channel_id(effect.channel)
+        if recover and (found := self._find(channel, effect.key)) is not None:
+            return found
+        response = self._call(
+            "chat_postMessage",
+            channel=channel,
+            text=meeting_text(effect),
+            blocks=meeting_blocks(effect, links),
             metadata={"event_type": EVENT_TYPE, "event_payload": {"key": effect.key}},
             unfurl_links=False,
             unfurl_media=False,

@@ -102,10 +102,11 @@ class EventTypeSeed:
     start_increment_minutes: int | None = None
     location_kind: str = "outbound_call"
     active: bool = True
+    fixed_uuid: str | None = None  # an integrator's configured URI names the event type
 
     @property
     def uuid(self) -> str:
-        return stable_uuid("event_type", self.host_email.lower(), self.slug)
+        return self.fixed_uuid or stable_uuid("event_type", self.host_email.lower(), self.slug)
 
     @property
     def uri(self) -> str:

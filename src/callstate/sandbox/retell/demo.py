@@ -45,7 +45,7 @@ def demo_scenarios(
             caller_email="dana.whitfield@example.com",
             summary=(
                 "Dana Whitfield called about storm damage to her asphalt-shingle roof and wants "
-                "a replacement quote. She gave her email and asked for an inspection this week."
+                "a replacement quote. She booked a roof inspection for tomorrow afternoon."
             ),
             sentiment="Positive",
             call_successful=True,
@@ -55,7 +55,7 @@ def demo_scenarios(
                 "timeline": "this week",
                 "homeowner": True,
                 "roof_age_years": 22,
-                "next_step": "Book a roof inspection this week",
+                "next_step": "Roof inspection booked",
             },
             transcript=(
                 ("agent", "Thanks for calling Acme Roofing, this is Sam. How can I help?"),
@@ -64,8 +64,11 @@ def demo_scenarios(
                 ("user", "It's dry for now, but I'd like a quote to replace the whole roof."),
                 ("agent", "We can do that. May I have your name and an email for the quote?"),
                 ("user", "Dana Whitfield, and it's dana.whitfield@example.com."),
-                ("agent", "Thanks, Dana. Someone will reach out to book an inspection."),
-                ("user", "Great, sooner is better. Thank you."),
+                ("agent", "Thanks, Dana. Let me check our inspectors' calendars."),
+                ("agent", "I have tomorrow afternoon at a few times. Which works best?"),
+                ("user", "The first one, please."),
+                ("agent", "You're booked. You'll get a confirmation by email."),
+                ("user", "Great, thank you."),
             ),
         ),
         CallScenario(

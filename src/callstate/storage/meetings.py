@@ -1,0 +1,248 @@
+"""Meetings booked by the in-call tool (or a post-call effect): one row per booking attempt key.
+
+The key is claimed (a pending row) before the vendor is asked, so a retried tool call or a
+workflow replay finds the attempt instead of booking twice; a slot the vendor refused is
+released so a retry may claim the key again. Calendar webhooks then move the row (cancelled,
+rescheduled) by the vendor's booking id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Engine, Select, Update, case, delete, select, update
+
+from callstate.storage.dialect import insert_ignoring_conflicts
+from callstate.storage.tables import MeetingRow
+
+
+class MeetingStatus(StrEnum):
+    PENDING = "pending"  # claimed; the vendor may or may not hold the booking yet
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+class MeetingNotFoundError(LookupError):
+    """No meeting row has this key."""
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingClaim:
+    """What a claim stores: who, when and with whom, before the vendor has said yes."""
+
+    key: str
+    workspace: str
+    runtime: str
+    external_call_id: str
+    owner_email: str
+    event_type: str
+    vendor: str
+    start: datetime
+    end: datetime
+    attendee_name: str
+    attendee_email: str
+    attendee_zone: str
+    attendee_phone: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingView:
+    key: str
+    workspace: str
+    runtime: str
+    external_call_id: str
+    owner_email: str
+    event_type: str
+    vendor: str
+    status: MeetingStatus
+    booking_id: str | None
+    start: datetime
+    end: datetime
+    attendee_name: str
+    attendee_email: str
+    attendee_phone: str | None
+    attendee_zone: str
+    url: str | None
+    detail: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _view(row: MeetingRow) -> MeetingView:
+    return MeetingView(
+        key=row.key,
+        workspace=row.workspace,
+        runtime=row.runtime,
+        external_call_id=row.external_call_id,
+        owner_email=row.owner_email,
+        event_type=row.event_type,
+        vendor=row.vendor,
+        status=MeetingStatus(row.status),
+        booking_id=row.booking_id,
+        start=row.start,
+        end=row.end,
+        attendee_name=row.attendee_name,
+        attendee_email=row.attendee_email,
+        attendee_phone=row.attendee_phone,
+        attendee_zone=row.attendee_zone,
+        url=row.url,
+        detail=row.detail,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class Meetings:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def claim(self, claim: MeetingClaim, now: datetime) -> tuple[MeetingView, bool]:
+        """Store a pending meeting under `claim.key`; True when this call stored it. If the key
+        is taken, the stored row (whatever its status) and False. Safe to repeat and to race."""
+        row = {
+            **asdict(claim),
+            "status": MeetingStatus.PENDING.value,
+            "booking_id": None,
+            "url": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        statement = insert_ignoring_conflicts(
+            self._engine,
+            MeetingRow.__table__,  # type: ignore[arg-type]
+            row,
+        ).returning(MeetingRow.key)
+        for _ in range(3):
+            with self._engine.begin() as connection:
+                # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT inserts.
+                inserted = connection.execute(statement).first() is not None
+                stored = connection.execute(
+                    select(MeetingRow).where(MeetingRow.key == claim.key)
+                ).one_or_none()
+            if stored is not None:
+                return _view(MeetingRow(**stored._mapping)), inserted
+            # the holder released the key between our insert and our read: claim again
+        raise RuntimeError(f"could not claim meeting {claim.key}")
+
+    def get(self, key: str) -> MeetingView | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(select(MeetingRow).where(MeetingRow.key == key)).one_or_none()
+        return None if row is None else _view(MeetingRow(**row._mapping))
+
+    def mark_booked(
+        self,
+        key: str,
+        *,
+        booking_id: str,
+        start: datetime,
+        end: datetime,
+        url: str | None,
+        owner_email: str,
+        now: datetime,
+    ) -> MeetingView:
+        """The vendor holds the booking: record its id, times, link and the host it chose.
+        Repeating it is safe. A meeting already cancelled (its webhook came first) stays
+        cancelled and is returned as it is. Raises `MeetingNotFoundError` for an unknown key."""
+        statement = (
+            update(MeetingRow)
+            .where(MeetingRow.key == key, MeetingRow.status != MeetingStatus.CANCELLED.value)
+            .values(
+                status=MeetingStatus.BOOKED.value,
+                booking_id=booking_id,
+                start=start,
+                end=end,
+                url=url,
+                owner_email=owner_email,
+                updated_at=now,
+            )
+        )
+        return self._update(key, statement)
+
+    def release(self, key: str) -> bool:
+        """Forget a claim the vendor refused (the slot was taken), so a retry may claim the key
+        again; True when a pending row was deleted. A booked or cancelled meeting is kept."""
+        statement = delete(MeetingRow).where(
+            MeetingRow.key == key, MeetingRow.status == MeetingStatus.PENDING.value
+        )
+        with self._engine.begin() as connection:
+            return connection.execute(statement).rowcount == 1
+
+    def change(
+        self,
+        key: str,
+        *,
+        status: MeetingStatus,
+        now: datetime,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        booking_id: str | None = None,
+        url: str | None = None,
+    ) -> MeetingView:
+        """Apply a calendar change: cancelled, or rescheduled (the row moves to the new booking
+        id and times; fields left None keep their value). Repeating it is safe. Raises
+        `MeetingNotFoundError` for an unknown key."""
+        values: dict[str, object] = {"status": status.value, "updated_at": now}
+        for name, value in (("start", start), ("end", end), ("booking_id", booking_id)):
+            if value is not None:
+                values[name] = value
+        if url is not None:
+            values["url"] = url
+        return self._update(key, update(MeetingRow).where(MeetingRow.key == key).values(values))
+
+    def for_call(self, workspace: str, runtime: str, external_call_id: str) -> list[MeetingView]:
+        """The call's meetings: booked first, then by when they were claimed."""
+        booked_first = case((MeetingRow.status == MeetingStatus.BOOKED.value, 0), else_=1)
+        query = (
+            select(MeetingRow)
+            .where(
+                MeetingRow.workspace == workspace,
+                MeetingRow.runtime == runtime,
+                MeetingRow.external_call_id == external_call_id,
+            )
+            .order_by(booked_first, MeetingRow.created_at, MeetingRow.key)
+        )
+        return self._views(query)
+
+    def by_booking_id(self, workspace: str, vendor: str, booking_id: str) -> MeetingView | None:
+        """The meeting the vendor knows by this id (a webhook names bookings only so)."""
+        query = (
+            select(MeetingRow)
+            .where(
+                MeetingRow.workspace == workspace,
+                MeetingRow.vendor == vendor,
+                MeetingRow.booking_id == booking_id,
+            )
+            .order_by(MeetingRow.created_at, MeetingRow.key)
+            .limit(1)
+        )
+        found = self._views(query)
+        return found[0] if found else None
+
+    def between(self, workspace: str, start: datetime, end: datetime) -> list[MeetingView]:
+        """Booked meetings starting in [start, end), earliest first (the daily digest)."""
+        query = (
+            select(MeetingRow)
+            .where(
+                MeetingRow.workspace == workspace,
+                MeetingRow.status == MeetingStatus.BOOKED.value,
+                MeetingRow.start >= start,
+                MeetingRow.start < end,
+            )
+            .order_by(MeetingRow.start, MeetingRow.key)
+        )
+        return self._views(query)
+
+    def _update(self, key: str, statement: Update) -> MeetingView:
+        with self._engine.begin() as connection:
+            connection.execute(statement)
+            row = connection.execute(select(MeetingRow).where(MeetingRow.key == key)).one_or_none()
+        if row is None:
+            raise MeetingNotFoundError(key)
+        return _view(MeetingRow(**row._mapping))
+
+    def _views(self, query: Select[MeetingRow]) -> list[MeetingView]:
+        with self._engine.connect() as connection:
+            return [_view(MeetingRow(**row._mapping)) for row in connection.execute(query)]

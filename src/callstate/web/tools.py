@@ -1,0 +1,102 @@
+"""`POST /tools/retell/{workspace}`: Retell custom functions (in-call tools), signed like its
+webhooks: raw body → verify → parse → route to the call's audience → answer.
+
+An answer is always 200 with a `message` the agent can say, even when the calendar is down or the
+time is unclear: a non-2xx answer only tells the agent "the tool failed", which it cannot relay
+helpfully. Forged or stale signatures get 401 and nothing is read or booked.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import structlog
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from callstate.connectors.retell import signature
+from callstate.connectors.retell.tools import (
+    MAX_ANSWER_CHARS,
+    MAX_TOOL_BODY_BYTES,
+    ToolRequest,
+    parse_tool_call,
+)
+from callstate.connectors.retell.webhook import MalformedPayloadError
+from callstate.execution.meetings import Answer, LiveCall, MeetingDesk
+from callstate.execution.services import Services
+from callstate.policy.routing import route_by
+
+log = structlog.get_logger(__name__)
+TOOLS = ("check_availability", "book_meeting")
+
+
+def _problem(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+async def _body(request: Request) -> bytes | None:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_TOOL_BODY_BYTES:
+            return None
+    return bytes(body)
+
+
+def _answer(payload: Answer) -> JSONResponse:
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    if len(text) > MAX_ANSWER_CHARS:  # never: answers are a few slots; guard the contract
+        text = json.dumps({"message": payload.get("message", "")[:1000]})
+    return JSONResponse(content=json.loads(text))
+
+
+def tools_router(services: Services, desk: MeetingDesk) -> APIRouter:
+    router = APIRouter()
+
+    def run(request: ToolRequest, live: LiveCall) -> Answer:
+        if request.name == "check_availability":
+            return desk.check_availability(live, request.args)
+        return desk.book_meeting(live, request.args)
+
+    @router.post("/tools/retell/{workspace}")
+    async def retell_tool(workspace: str, request: Request) -> JSONResponse:
+        config = services.workspaces.get(workspace)
+        if config is None:
+            return _problem(404, f"unknown workspace {workspace!r}")
+        body = await _body(request)
+        if body is None:
+            return _problem(413, f"body larger than {MAX_TOOL_BODY_BYTES} bytes")
+        now = services.clock()
+        try:
+            signature.verify(
+                body,
+                request.headers.get("x-retell-signature"),
+                (config.retell.api_key.get_secret_value(),),
+                int(now.timestamp() * 1000),
+            )
+        except signature.SignatureError as exc:
+            log.warning("tool.rejected", workspace=workspace, reason=exc.reason.value)
+            return _problem(401, "invalid or missing x-retell-signature")
+        try:
+            tool = parse_tool_call(body)
+        except MalformedPayloadError as exc:
+            return _problem(400, f"malformed tool call at {exc.field}: {exc.message}")
+        if tool.name not in TOOLS:
+            return _problem(400, f"unknown tool {tool.name!r}; this endpoint serves {TOOLS}")
+        audience = route_by(config, tool.agent_id, tool.our_number).audience
+        live = LiveCall(config, audience, tool.call_id, tool.caller)
+        started = time.perf_counter()
+        payload = await run_in_threadpool(run, tool, live)
+        log.info(
+            "tool.answered",
+            workspace=workspace,
+            tool=tool.name,
+            call_id=tool.call_id,
+            outcome=payload.get("reason") or ("booked" if payload.get("booked") else "ok"),
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return _answer(payload)
+
+    return router

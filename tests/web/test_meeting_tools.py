@@ -1,0 +1,336 @@
+"""The in-call tools over HTTP, signed as Retell signs them, against the Cal.com and Calendly
+emulators (served on loopback, requests validated against the vendors' documents).
+
+The bundled workspaces: `acme` books on Cal.com (Sam weight 2, Jo weight 1), `summit` on
+Calendly. The emulators and the service share one clock, set to a Monday morning.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from starlette.types import ASGIApp
+
+from callstate.cli.seeds import sandbox_seeds
+from callstate.config.load import load_workspaces
+from callstate.connectors.registry import build_connectors
+from callstate.connectors.retell.signature import sign
+from callstate.domain.ids import pool_key
+from callstate.execution.services import Services
+from callstate.sandbox.app import mount_vendors
+from callstate.sandbox.calcom import create_calcom_app
+from callstate.sandbox.calendly import create_calendly_app
+from callstate.sandbox.gohighlevel import create_gohighlevel_app
+from callstate.sandbox.hubspot import create_hubspot_app
+from callstate.storage.meetings import MeetingStatus
+from callstate.web.app import create_app
+from tests.sandbox.conftest import serve
+
+__all__ = ["serve"]
+
+ACME_KEY = "sandbox-retell-api-key"
+SUMMIT_KEY = "sandbox-summit-retell-api-key"
+CALLER = "+12125550142"  # New York
+
+
+def _monday_after(now: datetime) -> datetime:
+    days = (7 - now.weekday()) % 7 or 7
+    return (now + timedelta(days=days)).replace(hour=14, minute=0, second=0, microsecond=0)
+
+
+# A Monday 09:00 in New York, in the future of the machine's clock: Calendly's client never asks
+# for the past, and every weekday below has working hours.
+NOW = _monday_after(datetime.now(UTC))
+
+
+@dataclass
+class Env:
+    client: TestClient
+    services: Services
+    root: str
+
+    def tool(
+        self,
+        name: str,
+        args: dict[str, Any],
+        *,
+        call_id: str = "call_tool_1",
+        workspace: str = "acme",
+        caller: str = CALLER,
+        agent_id: str = "agent_acme_inbound",
+        key: str | None = None,
+        signature: str | None = None,
+    ) -> httpx.Response:
+        body = json.dumps(
+            {
+                "name": name,
+                "call": {
+                    "call_id": call_id,
+                    "agent_id": agent_id,
+                    "call_status": "ongoing",
+                    "direction": "inbound",
+                    "from_number": caller,
+                    "to_number": "+14155550100",
+                },
+                "args": args,
+            }
+        ).encode()
+        secret = key or (ACME_KEY if workspace == "acme" else SUMMIT_KEY)
+        header = signature or sign(body, secret, int(self.services.clock().timestamp() * 1000))
+        return self.client.post(
+            f"/tools/retell/{workspace}",
+            content=body,
+            headers={"x-retell-signature": header, "content-type": "application/json"},
+        )
+
+    def calcom_bookings(self) -> list[dict[str, Any]]:
+        response = httpx.get(
+            f"{self.root}/calcom/v2/bookings",
+            headers={
+                "authorization": "Bearer sandbox-acme-calcom-api-key",
+                "cal-api-version": "2024-08-13",
+            },
+            params={"status": "upcoming", "take": 100},
+        )
+        response.raise_for_status()
+        return list(response.json()["data"])
+
+    def fault(self, vendor: str, **spec: Any) -> None:
+        httpx.post(f"{self.root}/{vendor}/_sandbox/faults", json=spec).raise_for_status()
+
+
+@pytest.fixture
+def env(engine: Engine, serve: Callable[[ASGIApp], str]) -> Iterator[Env]:
+    workspaces = load_workspaces(None, {}, sandbox=True)
+    seeds = sandbox_seeds(workspaces)
+    clock_seconds = NOW.timestamp
+
+    vendors = {
+        "calcom": lambda store: create_calcom_app(
+            store,
+            event_types=seeds["calcom_event_types"],
+            api_keys=seeds["calcom_api_keys"],
+            clock=clock_seconds,
+        ),
+        "calendly": lambda store: create_calendly_app(
+            store,
+            users=seeds["calendly_users"],
+            event_types=seeds["calendly_event_types"],
+            clock=clock_seconds,
+        ),
+        "hubspot": lambda store: create_hubspot_app(
+            store,
+            seed_properties=seeds["hubspot_properties"],
+            seed_owners=seeds["hubspot_owners"],
+        ),
+        "gohighlevel": lambda store: create_gohighlevel_app(
+            store, locations=seeds["gohighlevel_locations"]
+        ),
+    }
+    root = serve(mount_vendors(None, vendors))
+    urls = {name: f"{root}/{name}" for name in vendors}
+    connectors = {w.id: build_connectors(w, urls) for w in workspaces.values()}
+    services = Services(
+        engine=engine, workspaces=workspaces, connectors=connectors, clock=lambda: NOW
+    )
+    with TestClient(create_app(services)) as client:
+        yield Env(client, services, root)
+
+
+def test_check_availability_speaks_real_slots_in_the_callers_zone(env: Env) -> None:
+    answer = env.tool("check_availability", {"when": "tomorrow afternoon"}).json()
+
+    assert answer["available"] is True
+    assert answer["timezone"] == "America/New_York"
+    assert len(answer["slots"]) == 3
+    tuesday = (NOW + timedelta(days=1)).date().isoformat()
+    for slot in answer["slots"]:
+        start = datetime.fromisoformat(slot["start"])
+        assert start.date().isoformat() == tuesday
+        assert 12 <= start.hour < 17  # afternoon, New York wall clock
+        assert slot["spoken"].startswith("Tuesday")
+        assert "Eastern" in slot["spoken"]
+    assert answer["message"].endswith("Which works best?")
+
+
+def test_book_meeting_books_once_and_a_retried_tool_call_returns_the_same_booking(
+    env: Env,
+) -> None:
+    offered = env.tool("check_availability", {"when": "tomorrow afternoon"}).json()
+    start = offered["slots"][0]["start"]
+    args = {"start": start, "name": "Dana Whitfield", "email": "dana@example.com"}
+
+    first = env.tool("book_meeting", args).json()
+    again = env.tool("book_meeting", args).json()
+
+    assert first["booked"] is True
+    assert again == first
+    bookings = env.calcom_bookings()
+    assert len(bookings) == 1
+    assert bookings[0]["metadata"]["callstate_key"].startswith("acme:retell:call_tool_1:meeting:")
+    meetings = env.services.meetings.for_call("acme", "retell", "call_tool_1")
+    assert [m.status for m in meetings] == [MeetingStatus.BOOKED]
+    assert env.services.owner_counters.assigned("acme", pool_key("inbound-qualifier")) == {
+        meetings[0].owner_email: 1
+    }
+
+
+def test_the_same_tool_call_delivered_twice_at_once_makes_one_booking(env: Env) -> None:
+    offered = env.tool("check_availability", {"when": "tomorrow morning"}).json()
+    args = {"start": offered["slots"][0]["start"], "name": "Dana", "email": "dana@example.com"}
+    answers: list[dict[str, Any]] = []
+
+    def book() -> None:
+        answers.append(env.tool("book_meeting", args).json())
+
+    threads = [threading.Thread(target=book) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [a["booked"] for a in answers] == [True] * 4
+    assert len({a["start"] for a in answers}) == 1
+    assert len(env.calcom_bookings()) == 1
+
+
+def test_two_calls_racing_for_the_last_free_host_get_one_booking_and_alternatives(
+    env: Env,
+) -> None:
+    offered = env.tool("check_availability", {"when": "wednesday at 10am"}).json()
+    start = offered["slots"][0]["start"]
+    # Jo's 10:00 is taken by someone else first: only Sam can take it, and only once.
+    taken = env.tool("book_meeting", {"start": start, "name": "A"}, call_id="call_a").json()
+    assert taken["booked"] is True
+    answers: list[dict[str, Any]] = []
+
+    def book(call_id: str) -> None:
+        args = {"start": start, "name": call_id}
+        answers.append(env.tool("book_meeting", args, call_id=call_id).json())
+
+    threads = [threading.Thread(target=book, args=(f"call_{n}",)) for n in ("b", "c")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    winners = [a for a in answers if a["booked"]]
+    losers = [a for a in answers if not a["booked"]]
+    assert len(winners) == 1
+    assert len(losers) == 1
+    assert losers[0]["reason"] == "slot_unavailable"
+    assert len(losers[0]["alternatives"]) == 3
+    assert all(alt["start"] != start for alt in losers[0]["alternatives"])
+    starts = [b["start"] for b in env.calcom_bookings()]
+    assert len(starts) == 2  # the two hosts' 10:00, never a third
+    hosts = {
+        m.owner_email
+        for c in ("call_a", "call_b", "call_c")
+        for m in env.services.meetings.for_call("acme", "retell", c)
+    }
+    assert hosts == {"sam.rivera@acme-roofing.test", "jo.chen@acme-roofing.test"}
+
+
+def test_round_robin_follows_the_weights(env: Env) -> None:
+    day = NOW + timedelta(days=2)
+    for n in range(6):
+        start = day.replace(hour=15 + n // 2, minute=30 * (n % 2))
+        answer = env.tool(
+            "book_meeting", {"start": start.isoformat(), "name": f"Lead {n}"}, call_id=f"rr_{n}"
+        ).json()
+        assert answer["booked"] is True, answer
+    counts = env.services.owner_counters.assigned("acme", pool_key("inbound-qualifier"))
+    assert counts == {"sam.rivera@acme-roofing.test": 4, "jo.chen@acme-roofing.test": 2}
+
+
+def test_a_past_or_unclear_time_gets_words_and_alternatives_never_a_500(env: Env) -> None:
+    past = env.tool("book_meeting", {"start": (NOW - timedelta(hours=1)).isoformat()})
+    unclear = env.tool("book_meeting", {"start": "whenever"})
+    nonsense = env.tool("check_availability", {"when": "the 45th of Smarch"})
+
+    assert past.status_code == unclear.status_code == nonsense.status_code == 200
+    assert past.json()["reason"] == "slot_unavailable"
+    assert "passed" in past.json()["message"]
+    assert unclear.json()["reason"] == "unclear_time"
+    assert nonsense.json()["available"] is False
+    assert env.calcom_bookings() == []
+
+
+def test_calendar_down_is_said_in_words_and_books_nothing(env: Env) -> None:
+    env.fault("calcom", status=503, times=None)
+
+    answer = env.tool("check_availability", {"when": "tomorrow"}).json()
+    booking = env.tool("book_meeting", {"start": (NOW + timedelta(days=1, hours=2)).isoformat()})
+
+    assert answer["reason"] == "calendar_unavailable"
+    assert "call you back" in answer["message"]
+    assert booking.json()["reason"] == "calendar_unavailable"
+
+
+def test_a_lost_answer_is_looked_up_before_booking_again(env: Env) -> None:
+    start = (NOW + timedelta(days=1, hours=3)).isoformat()
+    env.fault("calcom", mode="commit_then_drop", method="POST", path="/v2/bookings")
+
+    answer = env.tool("book_meeting", {"start": start, "name": "Dana"}).json()
+
+    assert answer["booked"] is True
+    assert len(env.calcom_bookings()) == 1
+
+
+def test_forged_or_stale_signatures_are_refused_and_nothing_is_booked(env: Env) -> None:
+    start = (NOW + timedelta(days=1, hours=3)).isoformat()
+    forged = env.tool("book_meeting", {"start": start}, key="not-the-key")
+    stale_at = int((NOW - timedelta(minutes=10)).timestamp() * 1000)
+    stale = env.tool("book_meeting", {"start": start}, signature=sign(b"{}", ACME_KEY, stale_at))
+
+    assert forged.status_code == stale.status_code == 401
+    assert env.calcom_bookings() == []
+    assert env.services.meetings.for_call("acme", "retell", "call_tool_1") == []
+
+
+def test_malformed_and_unknown_tools_get_a_clear_400(env: Env) -> None:
+    body = b'{"name": "book_meeting", "args": {}}'
+    header = sign(body, ACME_KEY, int(NOW.timestamp() * 1000))
+    missing_call = env.client.post(
+        "/tools/retell/acme", content=body, headers={"x-retell-signature": header}
+    )
+    unknown = env.tool("transfer_money", {})
+
+    assert missing_call.status_code == 400
+    assert "call" in missing_call.json()["detail"]
+    assert unknown.status_code == 400
+
+
+def test_calendly_books_through_the_scheduling_api(env: Env) -> None:
+    offered = env.tool(
+        "check_availability",
+        {"when": "tomorrow morning"},
+        workspace="summit",
+        agent_id="agent_summit_inbound",
+        caller="+17205550142",  # Denver
+    ).json()
+    assert offered["available"] is True
+    assert "Mountain" in offered["slots"][0]["spoken"]
+
+    answer = env.tool(
+        "book_meeting",
+        {"start": offered["slots"][0]["start"], "name": "Riley", "email": "riley@example.com"},
+        workspace="summit",
+        agent_id="agent_summit_inbound",
+        caller="+17205550142",
+        call_id="call_summit_1",
+    ).json()
+
+    assert answer["booked"] is True
+    meetings = env.services.meetings.for_call("summit", "retell", "call_summit_1")
+    assert meetings[0].vendor == "calendly"
+    assert meetings[0].booking_id is not None

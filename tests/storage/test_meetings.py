@@ -18,6 +18,7 @@ from callstate.storage.meetings import (
     MeetingStatus,
     MeetingView,
 )
+from callstate.storage.routing import OwnerCounters
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 SLOT = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
@@ -214,3 +215,22 @@ def test_between_lists_booked_meetings_starting_in_the_window(engine: Engine) ->
     )
     window = meetings.between("acme", day, day + timedelta(days=1))
     assert [m.key for m in window] == ["at-start", "noon"]
+
+
+def test_a_booking_counts_for_its_owner_once_in_the_same_transaction(engine: Engine) -> None:
+    meetings, counters = Meetings(engine), OwnerCounters(engine)
+    meetings.claim(claim(), T0)
+
+    for _ in range(3):  # a retried step or a repeated answer
+        meetings.mark_booked(
+            claim().key,
+            booking_id="uid_1",
+            start=SLOT,
+            end=SLOT + timedelta(minutes=30),
+            url=None,
+            owner_email="ben@acme.test",
+            now=T0,
+            count_in="audience:inbound",
+        )
+
+    assert counters.assigned("acme", "audience:inbound") == {"ben@acme.test": 1}

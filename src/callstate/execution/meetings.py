@@ -265,23 +265,20 @@ class MeetingDesk:
             if found is None:
                 raise
             booking = found
-        return self._booked(live.workspace.id, live.audience.id, key, booking, member.email)
+        return self._booked(live.audience.id, key, booking, member.email)
 
-    def _booked(
-        self, workspace: str, audience: str, key: str, booking: Booking, owner: str
-    ) -> MeetingView:
-        now = self._services.clock()
-        view = self._services.meetings.mark_booked(
+    def _booked(self, audience: str, key: str, booking: Booking, owner: str) -> MeetingView:
+        """Booked, and counted for the owner in the same transaction."""
+        return self._services.meetings.mark_booked(
             key,
             booking_id=booking.booking_id,
             start=booking.start,
             end=booking.end,
             url=booking.url,
             owner_email=owner,
-            now=now,
+            now=self._services.clock(),
+            count_in=pool_key(audience),
         )
-        self._services.owner_counters.record(workspace, pool_key(audience), owner, now)
-        return view
 
     def _settle(self, calendar: Calendar, view: MeetingView) -> MeetingView | None:
         """An earlier attempt with this key: its booking, or None when there is none (the
@@ -524,9 +521,8 @@ def book_agreed(
         url=booking.url,
         owner_email=effect.owner_email,
         now=now,
+        count_in=effect.pool,
     )
-    if effect.pool is not None:
-        services.owner_counters.record(workspace, effect.pool, effect.owner_email, now)
     return ObjectRef(
         calendar.vendor,
         booking.booking_id,

@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import Engine, Select, Update, case, delete, select, update
 
 from callstate.storage.dialect import insert_ignoring_conflicts
+from callstate.storage.routing import count_one
 from callstate.storage.tables import MeetingRow
 
 
@@ -142,24 +143,43 @@ class Meetings:
         url: str | None,
         owner_email: str,
         now: datetime,
+        count_in: str | None = None,
     ) -> MeetingView:
         """The vendor holds the booking: record its id, times, link and the host it chose.
         Repeating it is safe. A meeting already cancelled (its webhook came first) stays
-        cancelled and is returned as it is. Raises `MeetingNotFoundError` for an unknown key."""
-        statement = (
-            update(MeetingRow)
-            .where(MeetingRow.key == key, MeetingRow.status != MeetingStatus.CANCELLED.value)
-            .values(
-                status=MeetingStatus.BOOKED.value,
-                booking_id=booking_id,
-                start=start,
-                end=end,
-                url=url,
-                owner_email=owner_email,
-                updated_at=now,
-            )
-        )
-        return self._update(key, statement)
+        cancelled and is returned as it is. Raises `MeetingNotFoundError` for an unknown key.
+
+        `count_in` (a round-robin pool key) counts the booking for its owner in the same
+        transaction, once: only the move from pending to booked counts, so a repeat never does.
+        """
+        values = {
+            "status": MeetingStatus.BOOKED.value,
+            "booking_id": booking_id,
+            "start": start,
+            "end": end,
+            "url": url,
+            "owner_email": owner_email,
+            "updated_at": now,
+        }
+        with self._engine.begin() as connection:
+            booked = connection.execute(
+                update(MeetingRow)
+                .where(MeetingRow.key == key, MeetingRow.status == MeetingStatus.PENDING.value)
+                .values(**values)
+                .returning(MeetingRow.workspace)
+            ).scalar_one_or_none()
+            if booked is None:
+                connection.execute(
+                    update(MeetingRow)
+                    .where(MeetingRow.key == key, MeetingRow.status == MeetingStatus.BOOKED.value)
+                    .values(**values)
+                )
+            elif count_in is not None:
+                count_one(connection, self._engine, booked, count_in, owner_email, now)
+            row = connection.execute(select(MeetingRow).where(MeetingRow.key == key)).one_or_none()
+        if row is None:
+            raise MeetingNotFoundError(key)
+        return _view(MeetingRow(**row._mapping))
 
     def release(self, key: str) -> bool:
         """Forget a claim the vendor refused (the slot was taken), so a retry may claim the key

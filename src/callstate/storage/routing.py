@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from callstate.storage.dialect import insert_ignoring_conflicts
 from callstate.storage.tables import OwnerAssignmentRow
@@ -32,29 +32,42 @@ class OwnerCounters:
         """Count one more meeting for the owner; returns the new count. Not idempotent: call it
         once per booking (after the booking's claim is marked booked)."""
         with self._engine.begin() as connection:
-            # Insert first: on SQLite this takes the write lock before anything is read; on
-            # PostgreSQL a concurrent first insert waits for ours and then does nothing.
-            connection.execute(
-                insert_ignoring_conflicts(
-                    self._engine,
-                    OwnerAssignmentRow.__table__,  # type: ignore[arg-type]
-                    {
-                        "workspace": workspace,
-                        "pool_key": pool_key,
-                        "owner_email": owner_email,
-                        "assigned": 0,
-                        "updated_at": now,
-                    },
-                )
-            )
-            counted = connection.execute(
-                update(OwnerAssignmentRow)
-                .where(
-                    OwnerAssignmentRow.workspace == workspace,
-                    OwnerAssignmentRow.pool_key == pool_key,
-                    OwnerAssignmentRow.owner_email == owner_email,
-                )
-                .values(assigned=OwnerAssignmentRow.assigned + 1, updated_at=now)
-                .returning(OwnerAssignmentRow.assigned)
-            ).scalar_one()
-        return int(counted)
+            return count_one(connection, self._engine, workspace, pool_key, owner_email, now)
+
+
+def count_one(
+    connection: Connection,
+    engine: Engine,
+    workspace: str,
+    pool_key: str,
+    owner_email: str,
+    now: datetime,
+) -> int:
+    """`OwnerCounters.record` inside the caller's transaction (a booking and its count commit
+    together)."""
+    # Insert first: on SQLite this takes the write lock before anything is read; on
+    # PostgreSQL a concurrent first insert waits for ours and then does nothing.
+    connection.execute(
+        insert_ignoring_conflicts(
+            engine,
+            OwnerAssignmentRow.__table__,  # type: ignore[arg-type]
+            {
+                "workspace": workspace,
+                "pool_key": pool_key,
+                "owner_email": owner_email,
+                "assigned": 0,
+                "updated_at": now,
+            },
+        )
+    )
+    counted = connection.execute(
+        update(OwnerAssignmentRow)
+        .where(
+            OwnerAssignmentRow.workspace == workspace,
+            OwnerAssignmentRow.pool_key == pool_key,
+            OwnerAssignmentRow.owner_email == owner_email,
+        )
+        .values(assigned=OwnerAssignmentRow.assigned + 1, updated_at=now)
+        .returning(OwnerAssignmentRow.assigned)
+    ).scalar_one()
+    return int(counted)

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from callstate.config.model import Audience, TeamMember
 from callstate.domain.calendar import (
-    Attendee,
     BookingChange,
     BookingChangeKind,
     BookingStatus,
@@ -333,22 +332,13 @@ def plan_change(
                     tags=audience.meetings.cancelled_tags,
                 )
             )
-    shown = meeting or CallMeeting(
-        key=prefix,
-        state=MeetingState.BOOKED,
-        owner_email=host or "",
-        event_type=booking.event_type,
-        vendor=booking.vendor,
+    member = team.get(host) if host else None
+    note = MeetingNote(
         start=booking.start,
-        end=booking.end,
-        attendee=Attendee(name=name, email=booking.attendee_email or "", zone=zone.key),
-    )
-    note = meeting_note(shown, team, zone).model_copy(
-        update={
-            "start": booking.start,
-            "confirmed": change.kind is not BookingChangeKind.CANCELLED,
-            "url": booking.url,
-        }
+        owner_name=member.name if member else host or "the team",
+        zone=(member.timezone if member else None) or zone.key,
+        confirmed=change.kind is not BookingChangeKind.CANCELLED,
+        url=booking.url,
     )
     moved = meeting is not None and meeting.start != booking.start
     effects.append(

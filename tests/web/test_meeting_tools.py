@@ -334,3 +334,31 @@ def test_calendly_books_through_the_scheduling_api(env: Env) -> None:
     meetings = env.services.meetings.for_call("summit", "retell", "call_summit_1")
     assert meetings[0].vendor == "calendly"
     assert meetings[0].booking_id is not None
+
+
+def test_the_tools_reuse_the_callers_record_read_by_the_inbound_webhook(env: Env) -> None:
+    body = json.dumps(
+        {
+            "event": "call_inbound",
+            "call_inbound": {
+                "call_id": "call_tool_1",
+                "from_number": CALLER,
+                "to_number": "+14155550100",
+            },
+        }
+    ).encode()
+    header = sign(body, ACME_KEY, int(NOW.timestamp() * 1000))
+    inbound = env.client.post(
+        "/webhooks/retell/acme/inbound", content=body, headers={"x-retell-signature": header}
+    )
+    assert inbound.status_code == 200
+
+    env.tool("check_availability", {"when": "tomorrow"})
+    env.tool("check_availability", {"when": "wednesday"})
+
+    reads = [
+        e
+        for e in httpx.get(f"{env.root}/hubspot/_sandbox/requests").json()
+        if e["method"] == "GET" and "/contacts/" in e["path"]
+    ]
+    assert len(reads) == 1  # one CRM read for the whole call

@@ -14,13 +14,9 @@ Answers are small JSON objects with a `message` the agent can say as is.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from threading import Lock
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,21 +24,25 @@ import structlog
 
 from callstate.config.model import Audience, TeamMember, Workspace
 from callstate.connectors.errors import ConnectorError, Permanent, SlotTaken
-from callstate.connectors.ports import Calendar, ContactSnapshot, ObjectRef
+from callstate.connectors.ports import Calendar, ContactSnapshot
 from callstate.domain.calendar import (
     Attendee,
     Booking,
-    BookingChange,
-    BookingChangeKind,
-    CallMeeting,
-    MeetingState,
     Slot,
 )
-from callstate.domain.call import CallEvent, Runtime
-from callstate.domain.effects import BookMeeting
-from callstate.domain.ids import deal_key, meeting_key, pool_key
-from callstate.domain.values import mask_phone
+from callstate.domain.call import Runtime
+from callstate.domain.ids import meeting_key, pool_key
+from callstate.execution.lookup import CallerLookup
 from callstate.execution.services import Services
+from callstate.execution.tool_answers import (
+    EMAIL_DOMAIN,
+    Answer,
+    calendar_down,
+    confirmation,
+    local_time,
+    no_calendar,
+    spread,
+)
 from callstate.policy.owners import Candidate, order
 from callstate.policy.speech import caller_zone, speak, speak_list
 from callstate.policy.when import Unresolved, Window, parse_moment, resolve
@@ -50,11 +50,7 @@ from callstate.storage.meetings import MeetingClaim, MeetingStatus, MeetingView
 
 log = structlog.get_logger(__name__)
 
-Answer = dict[str, Any]
-_EMAIL_DOMAIN = "phone.invalid"  # RFC 2606: never delivered; the calendar still needs an email
-_SPREAD = timedelta(minutes=60)
-_MINUTE = timedelta(minutes=1)
-_SNAPSHOTS = 2048
+MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,57 +63,21 @@ class LiveCall:
     caller: str | None
 
 
-def _local(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).isoformat(timespec="minutes")
-
-
-def _spread(slots: Sequence[Slot], count: int) -> list[Slot]:
-    """A few distinct starts, an hour apart where the calendar allows, earliest first."""
-    starts = sorted({s.start: s for s in slots}.values(), key=lambda s: s.start)
-    chosen: list[Slot] = []
-    for slot in starts:
-        if not chosen or slot.start - chosen[-1].start >= _SPREAD:
-            chosen.append(slot)
-        if len(chosen) == count:
-            return chosen
-    rest = [s for s in starts if s not in chosen]
-    return sorted(chosen + rest[: count - len(chosen)], key=lambda s: s.start)
-
-
-def _down(detail: str) -> Answer:
-    return {
-        "booked": False,
-        "available": False,
-        "reason": "calendar_unavailable",
-        "message": "I can't reach the calendar right now. Someone from the team will call you "
-        "back to set a time.",
-        "detail": detail[:200],
-    }
-
-
 class MeetingDesk:
     """One per process; every method takes the call's workspace explicitly."""
 
     def __init__(
         self,
         services: Services,
+        lookup: CallerLookup,
         *,
-        lookup_budget_seconds: float = 0.4,
         peer_wait_seconds: float = 5.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._services = services
-        self._lookup_budget = lookup_budget_seconds
+        self._lookup = lookup
         self._peer_wait = peer_wait_seconds
         self._sleep = sleep
-        self._lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="crm-lookup")
-        self._snapshots: OrderedDict[tuple[str, str], Future[ContactSnapshot | None]] = (
-            OrderedDict()
-        )
-        self._lock = Lock()
-
-    def close(self) -> None:
-        self._lookups.shutdown(wait=False, cancel_futures=True)
 
     # -- the two tools -------------------------------------------------------------------
 
@@ -128,7 +88,7 @@ class MeetingDesk:
         calendar = self._calendar(live)
         hosts = self._hosts(live)
         if calendar is None or not hosts:
-            return _no_calendar()
+            return no_calendar()
         settings = live.audience.meetings
         when = args.get("when")
         window = resolve(
@@ -148,7 +108,7 @@ class MeetingDesk:
                 found = self._first_free(calendar, hosts, window.end, later)
         except ConnectorError as exc:
             log.warning("tool.calendar_unavailable", workspace=live.workspace.id, error=str(exc))
-            return _down(str(exc))
+            return calendar_down(str(exc))
         if found is None:
             return {
                 "available": False,
@@ -157,14 +117,14 @@ class MeetingDesk:
                 "Someone from the team will reach out to find one.",
             }
         _member, slots = found
-        chosen = _spread(slots, settings.offer)
+        chosen = spread(slots, settings.offer)
         lead = f"Nothing is open {window.understood}. " if widened else ""
         return {
             "available": True,
             "timezone": zone_name,
             "understood": window.understood,
             "slots": [
-                {"start": _local(s.start, zone), "spoken": speak(s.start, zone)} for s in chosen
+                {"start": local_time(s.start, zone), "spoken": speak(s.start, zone)} for s in chosen
             ],
             "message": f"{lead}I have {speak_list([s.start for s in chosen], zone)}. "
             "Which works best?",
@@ -177,7 +137,7 @@ class MeetingDesk:
         calendar = self._calendar(live)
         hosts = self._hosts(live)
         if calendar is None or not hosts:
-            return _no_calendar()
+            return no_calendar()
         raw = args.get("start")
         start = parse_moment(raw, zone, now=now) if isinstance(raw, str) else None
         if start is None:
@@ -194,18 +154,18 @@ class MeetingDesk:
             if earlier is not None:
                 settled = self._settle(calendar, earlier)
                 if settled is not None:
-                    return _confirmation(live.workspace, settled, zone)
+                    return confirmation(live.workspace, settled, zone)
             attendee = self._attendee(live, args, zone_name)
             for member in hosts:
                 booked = self._try_host(live, calendar, member, start, attendee, key)
                 if booked is not None:
-                    return _confirmation(live.workspace, booked, zone)
+                    return confirmation(live.workspace, booked, zone)
             return self._alternatives(
                 live, calendar, hosts, start, zone, "that time was just taken"
             )
         except ConnectorError as exc:
             log.warning("tool.calendar_unavailable", workspace=live.workspace.id, error=str(exc))
-            return _down(str(exc))
+            return calendar_down(str(exc))
 
     # -- booking -------------------------------------------------------------------------
 
@@ -225,7 +185,7 @@ class MeetingDesk:
         slot = next(
             (
                 s
-                for s in calendar.available_slots(event_type, start, start + _MINUTE)
+                for s in calendar.available_slots(event_type, start, start + MINUTE)
                 if s.start == start
             ),
             None,
@@ -261,7 +221,7 @@ class MeetingDesk:
             raise
         except ConnectorError:
             # Unknown outcome: the booking may exist. Look before booking again (§5.2).
-            found = calendar.find_booking(key, attendee.email, start - _MINUTE, start + _MINUTE)
+            found = calendar.find_booking(key, attendee.email, start - MINUTE, start + MINUTE)
             if found is None:
                 raise
             booking = found
@@ -299,7 +259,7 @@ class MeetingDesk:
         if current.status is MeetingStatus.CANCELLED:
             return None
         found = calendar.find_booking(
-            current.key, current.attendee_email, current.start - _MINUTE, current.start + _MINUTE
+            current.key, current.attendee_email, current.start - MINUTE, current.start + MINUTE
         )
         if found is None:
             meetings.release(current.key)
@@ -336,7 +296,7 @@ class MeetingDesk:
                 "message": f"Sorry, {why}, and I don't see another opening soon. Someone from "
                 "the team will reach out to find a time.",
             }
-        chosen = _spread([s for s in found[1] if s.start > after], settings.offer) or _spread(
+        chosen = spread([s for s in found[1] if s.start > after], settings.offer) or spread(
             found[1], settings.offer
         )
         return {
@@ -345,7 +305,7 @@ class MeetingDesk:
             "message": f"Sorry, {why}. I can do {speak_list([s.start for s in chosen], zone)}. "
             "Would one of those work?",
             "alternatives": [
-                {"start": _local(s.start, zone), "spoken": speak(s.start, zone)} for s in chosen
+                {"start": local_time(s.start, zone), "spoken": speak(s.start, zone)} for s in chosen
             ],
         }
 
@@ -388,34 +348,16 @@ class MeetingDesk:
 
     def _snapshot(self, live: LiveCall) -> ContactSnapshot | None:
         """The caller as the CRM knows them, within the lookup budget; None when slow or down
-        (the tool then routes by round robin alone). One lookup per call, shared by its tools."""
-        if live.caller is None:
-            return None
-        cache_key = (live.workspace.id, live.call_id)
-        with self._lock:
-            future = self._snapshots.get(cache_key)
-            if future is None:
-                crm = self._services.connectors[live.workspace.id].crm
-                motion = live.audience.crm
-                future = self._lookups.submit(
-                    crm.find_contact,
-                    live.caller,
-                    deal_key=deal_key(live.workspace.id, live.caller, motion.pipeline),
-                    pipeline=motion.pipeline,
-                )
-                self._snapshots[cache_key] = future
-                while len(self._snapshots) > _SNAPSHOTS:
-                    self._snapshots.popitem(last=False)
-        try:
-            return future.result(timeout=self._lookup_budget)
-        except FutureTimeout:
-            log.info(
-                "tool.lookup_slow", workspace=live.workspace.id, caller=mask_phone(live.caller)
-            )
-            return None
-        except ConnectorError as exc:
-            log.info("tool.lookup_failed", workspace=live.workspace.id, error=str(exc))
-            return None
+        (routing is then round robin alone). One read per call, shared with the inbound
+        webhook and between the tools."""
+        snapshot, _state = self._lookup.look_up(
+            live.workspace,
+            live.caller,
+            live.audience.crm.pipeline,
+            call_id=live.call_id,
+            asker="tool",
+        )
+        return snapshot
 
     def _calendar(self, live: LiveCall) -> Calendar | None:
         return self._services.connectors[live.workspace.id].calendar
@@ -440,175 +382,9 @@ class MeetingDesk:
         digits = (live.caller or live.call_id).lstrip("+")
         return Attendee(
             name=(name or (snapshot.name if snapshot else None) or "Caller").strip()[:100],
-            email=(email or (snapshot.email if snapshot else None) or f"{digits}@{_EMAIL_DOMAIN}")
+            email=(email or (snapshot.email if snapshot else None) or f"{digits}@{EMAIL_DOMAIN}")
             .strip()
             .lower(),
             zone=zone,
             phone=live.caller,
-        )
-
-
-def _no_calendar() -> Answer:
-    return {
-        "booked": False,
-        "available": False,
-        "reason": "no_calendar",
-        "message": "I can't book a time on this call, but someone from the team will reach out "
-        "to set one up.",
-    }
-
-
-def _confirmation(workspace: Workspace, meeting: MeetingView, zone: ZoneInfo) -> Answer:
-    member = workspace.member(meeting.owner_email)
-    host = member.name if member else "our team"
-    emailed = not meeting.attendee_email.endswith("@" + _EMAIL_DOMAIN)
-    spoken = speak(meeting.start, zone)
-    return {
-        "booked": True,
-        "start": _local(meeting.start, zone),
-        "spoken": spoken,
-        "host": host,
-        "message": f"You're booked for {spoken} with {host}."
-        + (" You'll get a confirmation by email." if emailed else ""),
-    }
-
-
-def book_agreed(
-    services: Services, calendar: Calendar, effect: BookMeeting, *, workspace: str, call_id: str
-) -> ObjectRef:
-    """The `BookMeeting` step: the booking carrying the key if it exists, else the agreed slot
-    if it is still free. Raises `SlotTaken` when it is not: a person calls back, no guessing."""
-    start = effect.start
-    booking = calendar.find_booking(
-        effect.meeting_key, effect.attendee.email, start - _MINUTE, start + _MINUTE
-    )
-    if booking is None:
-        slot = next(
-            (
-                s
-                for s in calendar.available_slots(effect.event_type, start, start + _MINUTE)
-                if s.start == start
-            ),
-            None,
-        )
-        if slot is None:
-            raise SlotTaken(calendar.vendor, f"the agreed time {start.isoformat()} is not free")
-        booking = calendar.book(slot, effect.attendee, key=effect.meeting_key)
-    now = services.clock()
-    services.meetings.claim(
-        MeetingClaim(
-            key=effect.meeting_key,
-            workspace=workspace,
-            runtime=Runtime.RETELL.value,
-            external_call_id=call_id,
-            owner_email=effect.owner_email,
-            event_type=effect.event_type,
-            vendor=calendar.vendor,
-            start=booking.start,
-            end=booking.end,
-            attendee_name=effect.attendee.name,
-            attendee_email=effect.attendee.email,
-            attendee_phone=effect.attendee.phone,
-            attendee_zone=effect.attendee.zone,
-        ),
-        now,
-    )
-    services.meetings.mark_booked(
-        effect.meeting_key,
-        booking_id=booking.booking_id,
-        start=booking.start,
-        end=booking.end,
-        url=booking.url,
-        owner_email=effect.owner_email,
-        now=now,
-        count_in=effect.pool,
-    )
-    return ObjectRef(
-        calendar.vendor,
-        booking.booking_id,
-        booking.url,
-        detail=f"booked {booking.start.isoformat()} with {effect.owner_email}",
-        facts={"owner_email": effect.owner_email, "start": booking.start.isoformat()},
-    )
-
-
-def call_meeting(view: MeetingView) -> CallMeeting:
-    return CallMeeting(
-        key=view.key,
-        state=MeetingState(view.status.value),
-        owner_email=view.owner_email,
-        event_type=view.event_type,
-        vendor=view.vendor,
-        start=view.start,
-        end=view.end,
-        attendee=Attendee(
-            name=view.attendee_name,
-            email=view.attendee_email,
-            zone=view.attendee_zone,
-            phone=view.attendee_phone,
-        ),
-        booking_id=view.booking_id,
-        url=view.url,
-    )
-
-
-def agreed_meeting(
-    services: Services, workspace: Workspace, audience: Audience, event: CallEvent, zone: ZoneInfo
-) -> CallMeeting | None:
-    """What the call agreed: the in-call tool's meeting (booked, else still pending), or a time
-    the agent noted in the analysis (`meeting_time`) without booking it, to be booked with the
-    first owner routing would pick. Runs inside the durable plan step."""
-    rows = services.meetings.for_call(event.workspace, event.runtime.value, event.external_call_id)
-    live = [r for r in rows if r.status is not MeetingStatus.CANCELLED]
-    if live:
-        return call_meeting(live[0])
-    custom = event.analysis.custom if event.analysis else {}
-    said = custom.get("meeting_time")
-    calendar = services.connectors[workspace.id].calendar
-    pool = workspace.meeting_pool(audience)
-    if not isinstance(said, str) or calendar is None or not pool or event.caller_number is None:
-        return None
-    caller_tz = caller_zone(event.caller_number, workspace.timezone)
-    start = parse_moment(said, ZoneInfo(caller_tz), now=services.clock())
-    if start is None or start <= services.clock():
-        return None
-    assigned = services.owner_counters.assigned(workspace.id, pool_key(audience.id))
-    first = order([Candidate(m.email, m.weight, m.away) for m in pool], assigned, sticky=None)
-    member = next((m for m in pool if first and m.email == first[0]), None)
-    if member is None or member.calendar is None:
-        return None
-    digits = event.caller_number.lstrip("+")
-    return CallMeeting(
-        key=meeting_key(workspace.id, event.runtime, event.external_call_id, start),
-        state=MeetingState.PENDING,
-        owner_email=member.email,
-        event_type=member.calendar,
-        vendor=calendar.vendor,
-        start=start,
-        end=start + timedelta(minutes=30),
-        attendee=Attendee(
-            name=event.caller_name or "Caller",
-            email=(event.caller_email or f"{digits}@{_EMAIL_DOMAIN}").lower(),
-            zone=caller_tz,
-            phone=event.caller_number,
-        ),
-    )
-
-
-def take_change(services: Services, view: MeetingView, change: BookingChange) -> None:
-    """Keep the call's meeting row in step with the calendar: cancelled, or moved to the new
-    booking of a reschedule (the old half of a Calendly reschedule changes nothing)."""
-    now = services.clock()
-    booking = change.booking
-    if change.kind is BookingChangeKind.CANCELLED:
-        services.meetings.change(view.key, status=MeetingStatus.CANCELLED, now=now)
-    elif change.kind is BookingChangeKind.RESCHEDULED and change.previous_booking_id is not None:
-        services.meetings.change(
-            view.key,
-            status=MeetingStatus.BOOKED,
-            now=now,
-            start=booking.start,
-            end=booking.end,
-            booking_id=booking.booking_id,
-            url=booking.url,
         )

@@ -34,8 +34,8 @@ from callstate.domain.effects import (
     SetFields,
     UpsertContact,
 )
+from callstate.execution.booking import book_agreed
 from callstate.execution.faults import fault_point
-from callstate.execution.meetings import book_agreed
 from callstate.execution.services import Services
 from callstate.storage.attempts import AttemptContext, AttemptStatus
 
@@ -129,6 +129,7 @@ def _call_vendor(
                 connectors.calendar,
                 effect,
                 workspace=context.workspace,
+                runtime=context.runtime,
                 call_id=context.external_call_id,
             )
         case NotifyMeeting():

@@ -36,8 +36,8 @@ from callstate.domain.effects import (
     UpsertContact,
 )
 from callstate.domain.ids import change_workflow_id, pool_key, workflow_id
+from callstate.execution.booking import agreed_meeting, call_meeting, take_change
 from callstate.execution.incidents import IncidentWatcher, incident_workflow_id
-from callstate.execution.meetings import agreed_meeting, call_meeting, take_change
 from callstate.execution.services import Services
 from callstate.execution.steps import run_effect
 from callstate.policy.routing import route

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp
 
 from callstate import __version__
+from callstate.execution.lookup import CallerLookup
 from callstate.execution.meetings import MeetingDesk
 from callstate.execution.services import Services
 from callstate.web.api import api_router
@@ -32,7 +33,8 @@ def create_app(
     mounts: Mapping[str, ASGIApp] | None = None,
 ) -> FastAPI:
     recorder = BatchRecorder(services.inbox.record_many)
-    desk = MeetingDesk(services)
+    callers = CallerLookup(services)
+    desk = MeetingDesk(services, callers)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -43,12 +45,12 @@ def create_app(
             yield
         finally:
             recorder.stop()
-            desk.close()
+            callers.close()
             await run_in_threadpool(on_stop)
 
     app = FastAPI(title="callstate", version=__version__, lifespan=lifespan)
     app.include_router(retell_router(services, recorder, on_recorded))
-    app.include_router(inbound_router(services))
+    app.include_router(inbound_router(services, callers))
     app.include_router(tools_router(services, desk))
     app.include_router(calendar_router(services, on_recorded))
     app.include_router(api_router(services))

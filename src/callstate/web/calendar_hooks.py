@@ -25,13 +25,10 @@ from callstate.connectors.calendly.webhook import (
 )
 from callstate.domain.calendar import BookingChange
 from callstate.execution.services import Services
+from callstate.web.ingress import problem
 
 log = structlog.get_logger(__name__)
 MAX_BODY_BYTES = 512 * 1024
-
-
-def _problem(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status)
 
 
 def _calcom_secret(workspace: Workspace) -> str | None:
@@ -62,17 +59,17 @@ def calendar_router(services: Services, on_recorded: Callable[[], None]) -> APIR
         config = services.workspaces.get(workspace)
         secret = secret_of(config) if config is not None else None
         if secret is None:
-            return _problem(404, f"workspace {workspace!r} takes no {vendor} webhooks")
+            return problem(404, f"workspace {workspace!r} takes no {vendor} webhooks")
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
-            return _problem(413, f"body larger than {MAX_BODY_BYTES} bytes")
+            return problem(413, f"body larger than {MAX_BODY_BYTES} bytes")
         if not verified(secret, body):
             log.warning("calendar_webhook.rejected", workspace=workspace, vendor=vendor)
-            return _problem(401, f"invalid or missing {vendor} signature")
+            return problem(401, f"invalid or missing {vendor} signature")
         try:
             change = parse(body)
         except ValueError as exc:
-            return _problem(400, str(exc)[:500])
+            return problem(400, str(exc)[:500])
         try:
             _id, new = services.booking_changes.record(workspace, change, services.clock())
         except SQLAlchemyError:

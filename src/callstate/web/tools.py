@@ -16,7 +16,6 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from callstate.connectors.retell import signature
 from callstate.connectors.retell.tools import (
     MAX_ANSWER_CHARS,
     MAX_TOOL_BODY_BYTES,
@@ -24,25 +23,14 @@ from callstate.connectors.retell.tools import (
     parse_tool_call,
 )
 from callstate.connectors.retell.webhook import MalformedPayloadError
-from callstate.execution.meetings import Answer, LiveCall, MeetingDesk
+from callstate.execution.meetings import LiveCall, MeetingDesk
 from callstate.execution.services import Services
+from callstate.execution.tool_answers import Answer
 from callstate.policy.routing import route_by
+from callstate.web.ingress import problem, read_body, refused, unsigned
 
 log = structlog.get_logger(__name__)
 TOOLS = ("check_availability", "book_meeting")
-
-
-def _problem(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status)
-
-
-async def _body(request: Request) -> bytes | None:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_TOOL_BODY_BYTES:
-            return None
-    return bytes(body)
 
 
 def _answer(payload: Answer) -> JSONResponse:
@@ -64,27 +52,19 @@ def tools_router(services: Services, desk: MeetingDesk) -> APIRouter:
     async def retell_tool(workspace: str, request: Request) -> JSONResponse:
         config = services.workspaces.get(workspace)
         if config is None:
-            return _problem(404, f"unknown workspace {workspace!r}")
-        body = await _body(request)
+            return problem(404, f"unknown workspace {workspace!r}")
+        body = await read_body(request, MAX_TOOL_BODY_BYTES)
         if body is None:
-            return _problem(413, f"body larger than {MAX_TOOL_BODY_BYTES} bytes")
-        now = services.clock()
-        try:
-            signature.verify(
-                body,
-                request.headers.get("x-retell-signature"),
-                (config.retell.api_key.get_secret_value(),),
-                int(now.timestamp() * 1000),
-            )
-        except signature.SignatureError as exc:
-            log.warning("tool.rejected", workspace=workspace, reason=exc.reason.value)
-            return _problem(401, "invalid or missing x-retell-signature")
+            return problem(413, f"body larger than {MAX_TOOL_BODY_BYTES} bytes")
+        now_ms = int(services.clock().timestamp() * 1000)
+        if refused(request, body, config, now_ms, "tool.rejected"):
+            return unsigned()
         try:
             tool = parse_tool_call(body)
         except MalformedPayloadError as exc:
-            return _problem(400, f"malformed tool call at {exc.field}: {exc.message}")
+            return problem(400, f"malformed tool call at {exc.field}: {exc.message}")
         if tool.name not in TOOLS:
-            return _problem(400, f"unknown tool {tool.name!r}; this endpoint serves {TOOLS}")
+            return problem(400, f"unknown tool {tool.name!r}; this endpoint serves {TOOLS}")
         audience = route_by(config, tool.agent_id, tool.our_number).audience
         live = LiveCall(config, audience, tool.call_id, tool.caller)
         started = time.perf_counter()

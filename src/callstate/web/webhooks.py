@@ -15,7 +15,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from callstate.connectors.retell import signature
 from callstate.connectors.retell.webhook import (
     MAX_BODY_BYTES,
     MalformedPayloadError,
@@ -23,26 +22,10 @@ from callstate.connectors.retell.webhook import (
     parse,
 )
 from callstate.execution.services import Services
+from callstate.web.ingress import problem, read_body, refused, unsigned
 from callstate.web.recorder import BatchRecorder
 
 log = structlog.get_logger(__name__)
-
-
-def _problem(status: int, detail: str, **extra: object) -> JSONResponse:
-    return JSONResponse({"detail": detail, **extra}, status_code=status)
-
-
-async def _read_body(request: Request) -> bytes | None:
-    """The raw body, or None when it is larger than any Retell call object should be."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            return None
-    return bytes(body)
 
 
 def retell_router(
@@ -54,28 +37,18 @@ def retell_router(
     async def retell_webhook(workspace: str, request: Request) -> Response:
         config = services.workspaces.get(workspace)
         if config is None:
-            return _problem(404, f"unknown workspace {workspace!r}")
-        body = await _read_body(request)
+            return problem(404, f"unknown workspace {workspace!r}")
+        body = await read_body(request, MAX_BODY_BYTES)
         if body is None:
-            return _problem(413, f"body larger than {MAX_BODY_BYTES} bytes")
+            return problem(413, f"body larger than {MAX_BODY_BYTES} bytes")
         now = services.clock()
-        try:
-            signature.verify(
-                body,
-                request.headers.get("x-retell-signature"),
-                (config.retell.api_key.get_secret_value(),),
-                int(now.timestamp() * 1000),
-            )
-        except signature.SignatureError as exc:
-            # A security event: logged without the body (ASVS 16.3.3).
-            log.warning("webhook.rejected", workspace=workspace, reason=exc.reason.value)
-            return _problem(401, "invalid or missing x-retell-signature")
+        # A security event: logged without the body (ASVS 16.3.3).
+        if refused(request, body, config, int(now.timestamp() * 1000), "webhook.rejected"):
+            return unsigned()
         try:
             event = parse(body, workspace, now)
         except MalformedPayloadError as exc:
-            return _problem(
-                400, f"malformed payload at {exc.field}: {exc.message}", field=exc.field
-            )
+            return problem(400, f"malformed payload at {exc.field}: {exc.message}", field=exc.field)
         except UnhandledEventError as exc:
             log.debug("webhook.ignored", workspace=workspace, retell_event=exc.event)
             return Response(status_code=204)

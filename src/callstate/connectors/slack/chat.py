@@ -49,46 +49,34 @@ class SlackChat:
         self._channel_ids: dict[str, str] = {}
 
     def notify(self, effect: NotifyOwner, links: Links, *, recover: bool) -> ObjectRef:
-        channel = self._channel_id(effect.channel)
-        if recover and (found := self._find(channel, effect.key)) is not None:
-            return found
-        response = self._call(
-            "chat_postMessage",
-            channel=channel,
-            text=fallback_text(effect),
-            blocks=build_blocks(effect, links),
-            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": effect.key}},
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-        return self._ref(str(response["channel"]), str(response["ts"]))
+        blocks = build_blocks(effect, links)
+        return self._post(effect.channel, effect.key, fallback_text(effect), blocks, recover)
 
     def notify_meeting(self, effect: NotifyMeeting, links: Links, *, recover: bool) -> ObjectRef:
-        channel = self._channel_id(effect.channel)
-        if recover and (found := self._find(channel, effect.key)) is not None:
-            return found
-        response = self._call(
-            "chat_postMessage",
-            channel=channel,
-            text=meeting_text(effect),
-            blocks=meeting_blocks(effect, links),
-            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": effect.key}},
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-        return self._ref(str(response["channel"]), str(response["ts"]))
+        blocks = meeting_blocks(effect, links)
+        return self._post(effect.channel, effect.key, meeting_text(effect), blocks, recover)
 
     def post_alert(self, channel: str, alert: AlertView, *, recover: bool) -> ObjectRef:
+        return self._post(
+            channel, alert.message_key, alert_text(alert), alert_blocks(alert), recover
+        )
+
+    def _post(
+        self, channel: str, key: str, text: str, blocks: list[dict[str, Any]], recover: bool
+    ) -> ObjectRef:
+        """A top-level message tagged with `key` in its metadata; a recovering attempt finds
+        the tagged message first (chat.postMessage has no idempotency key)."""
         channel_id = self._channel_id(channel)
-        if recover and (found := self._find(channel_id, alert.message_key)) is not None:
+        if recover and (found := self._find(channel_id, key)) is not None:
             return found
         response = self._call(
             "chat_postMessage",
             channel=channel_id,
-            text=alert_text(alert),
-            blocks=alert_blocks(alert),
-            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": alert.message_key}},
+            text=text,
+            blocks=blocks,
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}},
             unfurl_links=False,
+            unfurl_media=False,
         )
         return self._ref(str(response["channel"]), str(response["ts"]))
 

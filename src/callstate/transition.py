@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from callstate.config.hours import BusinessHours
 from callstate.config.model import Audience, TeamMember
 from callstate.domain.calendar import (
     BookingChange,
@@ -24,8 +25,10 @@ from callstate.domain.calendar import (
 from callstate.domain.call import CallEvent, CallEventType, Disposition, Sentiment
 from callstate.domain.effects import (
     AddTags,
+    Alert,
     AssignOwner,
     BookMeeting,
+    CopyArtifacts,
     Effect,
     EnrollSequence,
     EnsureDeal,
@@ -34,12 +37,14 @@ from callstate.domain.effects import (
     NotifyMeeting,
     NotifyOwner,
     Plan,
+    ScheduleCall,
     SetFields,
     UpsertContact,
 )
 from callstate.domain.ids import change_key, deal_key, effect_key, event_key
 from callstate.domain.outcome import Outcome
 from callstate.policy.fields import field_values
+from callstate.policy.followup import UNANSWERED, Redial, failure, redial, routing_alert
 from callstate.policy.icp import score
 from callstate.policy.outcome import classify
 
@@ -76,6 +81,11 @@ def _caller_identity(
     return name, email
 
 
+def _failure_summary(event: CallEvent) -> str | None:
+    problem = failure(event)
+    return f"The call failed: {event.end_reason or event.runtime_status}." if problem else None
+
+
 def meeting_note(
     meeting: CallMeeting,
     team: Mapping[str, TeamMember],
@@ -105,17 +115,35 @@ def plan(
     meeting: CallMeeting | None = None,
     team: Mapping[str, TeamMember] | None = None,
     pool: str | None = None,
+    hours: BusinessHours | None = None,
+    flags: tuple[str, ...] | None = None,
 ) -> Plan:
-    """`owner` is the routing decision (an email of the team); `zone` reads agent-extracted
-    times that carry no offset. `meeting` is what the call agreed (booked in the call, or
-    pending: then a `BookMeeting` books it), which makes the outcome a booked meeting and its
-    host the owner; `pool` names the round-robin counters a post-call booking counts in."""
+    """`owner` is the routing decision (an email of the team); `zone` (the workspace's) reads
+    agent-extracted times that carry no offset and, with `hours`, places a redial. `meeting` is
+    what the call agreed (booked in the call, or pending: then a `BookMeeting` books it), which
+    makes the outcome a booked meeting and its host the owner; `pool` names the round-robin
+    counters a post-call booking counts in. `flags` are routing problems the caller found
+    (default: an agent and number the audience does not list)."""
     key = event_key(event.workspace, event.runtime, event.external_call_id, event.type)
-    if event.type is not CallEventType.ANALYZED:
-        return Plan(event_key=key, notes=(f"{event.type.value}: recorded, nothing to do yet",))
 
     def k(kind: str) -> str:
         return effect_key(event.workspace, event.runtime, event.external_call_id, kind)
+
+    archive = (
+        CopyArtifacts(
+            key=k("copy_artifacts"),
+            recording_url=event.recording_url,
+            transcript=event.transcript,
+        )
+        if event.recording_url or event.transcript
+        else None
+    )
+    if event.type is not CallEventType.ANALYZED:
+        return Plan(
+            event_key=key,
+            effects=(archive,) if archive and event.type is CallEventType.ENDED else (),
+            notes=(f"{event.type.value}: recorded; the analysis drives the CRM",),
+        )
 
     name, email = _caller_identity(event, history)
     phone = event.caller_number
@@ -213,7 +241,7 @@ def plan(
             external_call_id=event.external_call_id,
             occurred_at=event.started_at or event.ended_at or event.received_at,
             title=f"{audience.name}: {event.direction.value} call, {words}",
-            summary=summary,
+            summary=summary or _failure_summary(event),
             transcript=event.transcript,
             recording_url=event.recording_url,
             duration_ms=event.duration_ms,
@@ -224,6 +252,36 @@ def plan(
         )
         effects.append(log)
         call_log_key = log.key
+    next_dial = redial(event, audience, outcome, workspace_zone=zone.key, hours=hours)
+    if isinstance(next_dial, Redial):
+        assert phone is not None  # redial() needs the number
+        effects.append(
+            ScheduleCall(
+                key=k("schedule_call"),
+                audience=audience.id,
+                lead=next_dial.lead,
+                attempt=next_dial.attempt,
+                to_number=phone,
+                from_number=event.our_number,
+                due_at=next_dial.due_at,
+            )
+        )
+        notes.append(f"redial: attempt {next_dial.attempt} at {next_dial.due_at.isoformat()}")
+    elif next_dial is not None:
+        notes.append(next_dial)
+    for problem in (failure(event), routing_alert(event)):
+        if problem is not None:
+            effects.append(
+                Alert(
+                    key=k(f"alert:{problem.incident}"),
+                    incident=problem.incident,
+                    title=problem.title,
+                    detail=problem.detail,
+                )
+            )
+    if outcome in UNANSWERED and not audience.voicemail_notify:
+        notes.append(f"no message: {outcome.value} (the audience's voicemail_notify is off)")
+        return Plan(event_key=key, effects=(*effects, *filter(None, [archive])), notes=tuple(notes))
     effects.append(
         NotifyOwner(
             key=k("notify_owner"),
@@ -237,7 +295,7 @@ def plan(
             summary=summary,
             duration_ms=event.duration_ms,
             recording_url=event.recording_url,
-            flags=routing_flags(event, audience),
+            flags=routing_flags(event, audience) if flags is None else flags,
             contact=contact_key,
             call_log=call_log_key,
             meeting=meeting_note(meeting, team or {}, zone, booking=book.key if book else None)
@@ -245,6 +303,8 @@ def plan(
             else None,
         )
     )
+    if archive is not None:
+        effects.append(archive)
     return Plan(event_key=key, effects=tuple(effects), notes=tuple(notes))
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,11 @@ from typer.testing import CliRunner
 
 from callstate.cli.main import app
 from callstate.config.model import sandbox_secret
+from callstate.connectors.retell.rest import RetellRest
 from callstate.sandbox.app import create_sandbox_app, mount_vendors
-from callstate.sandbox.retell import RetellSeed, create_retell_app
+from callstate.sandbox.retell import RetellAccount, RetellSeed, create_retell_app
+from callstate.storage.agents import VoiceAgents
+from callstate.storage.db import make_engine
 from tests.sandbox.conftest import serve
 
 __all__ = ["serve"]
@@ -63,13 +67,13 @@ WORKSPACE: dict[str, Any] = {
 
 
 def retell_port(serve: Callable[[Any], str], numbers: tuple[str, ...] = (INBOUND, OUTBOUND)) -> int:
-    """The Retell emulator under `/sandbox/retell`; the port to give `--port`."""
+    """The workspace's Retell emulator under `/sandbox/retell/acme`; the port for `--port`."""
     seed = RetellSeed(phone_numbers=tuple({"phone_number": n} for n in numbers))
     root = FastAPI()
     root.mount(
         "/sandbox",
         mount_vendors(
-            None, {"retell": lambda store: create_retell_app(store, api_key=KEY, seed=seed)}
+            None, {"retell/acme": lambda store: create_retell_app(store, api_key=KEY, seed=seed)}
         ),
     )
     return int(serve(root).rsplit(":", 1)[1])
@@ -88,9 +92,11 @@ def agents(
     args = ["agents", command, "-w", "acme", "--sandbox", "--port", str(port), *extra]
     if config is not None:
         args += ["--config", str(config)]
-    result = CliRunner().invoke(
-        app, args, env={"COLUMNS": "250", "RETELL_API_KEY": key, "CALLSTATE_PUBLIC_URL": None}
-    )
+    data = (config.parent if config is not None else Path(tempfile.mkdtemp())) / "data"
+    env = {"COLUMNS": "250", "RETELL_API_KEY": key, "CALLSTATE_PUBLIC_URL": None}
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(data)], env=env)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
     return result.exit_code, result.output
 
 
@@ -110,7 +116,14 @@ def test_plan_apply_plan(serve: Callable[[Any], str], tmp_path: Path) -> None:
     code, output = agents("apply", port, config, "--public-url", "https://cs.example")
     assert code == 0, output
     assert "applied" in output
-    assert "add agent_" in output and "to its `agent_ids`" in output
+    assert "recorded 2 agent id(s)" in output
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'callstate.sqlite'}")
+    recorded = VoiceAgents(engine).by_audience("acme", "retell")
+    engine.dispose()
+    rest = RetellRest(KEY, base_url=f"http://127.0.0.1:{port}/sandbox/retell/acme")
+    by_name = {a["agent_name"]: a["agent_id"] for a in rest.list_agents()}
+    rest.close()
+    assert recorded == {"in": by_name["callstate/acme/in"], "out": by_name["callstate/acme/out"]}
 
     code, output = agents("plan", port, config, "--public-url", "https://cs.example")
     assert code == 0, output
@@ -155,7 +168,7 @@ def test_an_outbound_opening_without_disclosures_is_refused(
     assert "out: the opening does not say that an AI is speaking" in output
     assert 'e.g. "I\'m an AI assistant."' in output
     assert "out: the opening does not say how to opt out" in output
-    requests = httpx.get(f"http://127.0.0.1:{port}/sandbox/retell/_sandbox/requests").json()
+    requests = httpx.get(f"http://127.0.0.1:{port}/sandbox/retell/acme/_sandbox/requests").json()
     assert requests == []
 
 
@@ -190,20 +203,23 @@ def test_a_workspace_without_agent_blocks_has_nothing_to_do(
 def test_the_bundled_example_plans_and_applies_on_serve_sandbox(
     serve: Callable[[Any], str],
 ) -> None:
-    # `serve --sandbox` keys the Retell emulator with the first workspace's key (acme's) and
-    # seeds no numbers: the agents are created, the numbers are left to a person.
+    # `serve --sandbox` gives each workspace its own emulated Retell account holding the
+    # audiences' numbers (as `callstate.cli.runtime` builds it): apply creates and binds all.
     root = FastAPI()
-    root.mount(
-        "/sandbox", create_sandbox_app(None, retell_api_key=sandbox_secret("RETELL_API_KEY"))
+    account = RetellAccount(
+        name="acme",
+        api_key=sandbox_secret("RETELL_API_KEY"),
+        seed=RetellSeed(phone_numbers=({"phone_number": INBOUND}, {"phone_number": OUTBOUND})),
     )
+    root.mount("/sandbox", create_sandbox_app(None, retell_accounts=[account]))
     port = int(serve(root).rsplit(":", 1)[1])
     code, output = agents("plan", port, None, key="")
     assert code == 3, output
     assert "refused" not in output
-    assert "callstate/acme/inbound-qualifier" in output
-    assert "callstate/acme/outbound-reactivation" in output
+    for audience in ("inbound-qualifier", "outbound-reactivation", "after-hours"):
+        assert f"callstate/acme/{audience}" in output
     code, output = agents("apply", port, None, key="")
-    assert code == 3, output
-    assert "2 number(s) must be bought or imported in Retell first." in output
+    assert code == 0, output
+    assert "recorded 3 agent id(s)" in output
     code, output = agents("plan", port, None, key="")
-    assert output.count("unchanged") == 4 and output.count("missing") == 2, output
+    assert code == 0 and output.count("unchanged") == 8, output

@@ -12,6 +12,7 @@ from callstate.domain.call import Analysis, CallEventType, Direction, Dispositio
 from callstate.domain.effects import (
     AddTags,
     AssignOwner,
+    CopyArtifacts,
     EnrollSequence,
     EnsureDeal,
     LogCall,
@@ -31,10 +32,25 @@ def kinds(effects: tuple[object, ...]) -> list[str]:
 
 
 @pytest.mark.parametrize("event_type", [CallEventType.STARTED, CallEventType.ENDED])
-def test_events_before_analysis_plan_nothing(event_type: CallEventType) -> None:
+def test_events_before_analysis_plan_nothing_for_the_crm(event_type: CallEventType) -> None:
     result = plan(call_event(type=event_type, analysis=None), [], audience())
-    assert result.effects == ()
+    expected = ["CopyArtifacts"] if event_type is CallEventType.ENDED else []
+    assert kinds(result.effects) == expected
     assert result.event_key == f"acme:retell:call_0001:{event_type.value}"
+
+
+def test_the_first_event_with_a_recording_copies_it_once_per_call() -> None:
+    ended = of_kind(
+        plan(call_event(type=CallEventType.ENDED), [], audience()).effects, CopyArtifacts
+    )
+    analyzed = of_kind(plan(call_event(), [], audience()).effects, CopyArtifacts)
+    assert ended.key == analyzed.key == "acme:retell:call_0001:copy_artifacts"
+    assert (ended.recording_url, ended.transcript) == (
+        "https://example.com/rec.wav",
+        "Agent: Hello\nUser: Hi",
+    )
+    bare = call_event(transcript=None, recording_url=None)
+    assert "CopyArtifacts" not in kinds(plan(bare, [], audience()).effects)
 
 
 def of_kind(effects: tuple[object, ...], kind: type[T]) -> T:
@@ -44,8 +60,10 @@ def of_kind(effects: tuple[object, ...], kind: type[T]) -> T:
 
 def test_analyzed_call_upserts_contact_logs_call_and_notifies() -> None:
     result = plan(call_event(), [], audience())
-    assert kinds(result.effects) == ["UpsertContact", "SetFields", "LogCall", "NotifyOwner"]
-    upsert, fields, log, notify = result.effects
+    assert kinds(result.effects) == [
+        "UpsertContact", "SetFields", "LogCall", "NotifyOwner", "CopyArtifacts",
+    ]  # fmt: skip
+    upsert, fields, log, notify, _ = result.effects
     assert isinstance(fields, SetFields) and fields.needs == (upsert.key,)
     assert fields.values["last_call_outcome"] == "connected"
     assert isinstance(upsert, UpsertContact)
@@ -73,19 +91,19 @@ def test_outbound_call_keys_the_contact_on_the_number_we_dialled() -> None:
 
 def test_call_without_caller_number_only_notifies() -> None:
     result = plan(call_event(from_number=None), [], audience())
-    assert kinds(result.effects) == ["NotifyOwner"]
+    assert kinds(result.effects) == ["NotifyOwner", "CopyArtifacts"]
     assert result.notes
 
 
 def test_unconfigured_agent_is_flagged_not_dropped() -> None:
     event = call_event(agent_id="agent_unknown", to_number="+14155550109")
-    notify = plan(event, [], audience()).effects[-1]
+    notify = of_kind(plan(event, [], audience()).effects, NotifyOwner)
     assert isinstance(notify, NotifyOwner)
     assert notify.flags and "agent_unknown" in notify.flags[0]
 
 
 def test_known_number_with_unknown_agent_is_not_flagged() -> None:
-    notify = plan(call_event(agent_id="agent_new"), [], audience()).effects[-1]
+    notify = of_kind(plan(call_event(agent_id="agent_new"), [], audience()).effects, NotifyOwner)
     assert isinstance(notify, NotifyOwner) and notify.flags == ()
 
 
@@ -158,7 +176,7 @@ def test_a_booked_meeting_runs_the_whole_sales_motion() -> None:
     effects = motion_plan(meeting_booked=True, budget="20k", callback_at="2026-11-25T09:30")
     assert kinds(effects) == [
         "UpsertContact", "SetFields", "EnsureDeal", "AssignOwner", "AddTags", "EnrollSequence",
-        "LogCall", "NotifyOwner",
+        "LogCall", "NotifyOwner", "CopyArtifacts",
     ]  # fmt: skip
     upsert = of_kind(effects, UpsertContact)
     deal, owner = of_kind(effects, EnsureDeal), of_kind(effects, AssignOwner)
@@ -175,7 +193,7 @@ def test_a_booked_meeting_runs_the_whole_sales_motion() -> None:
     values = of_kind(effects, SetFields).values
     assert values["budget"] == "20k" and values["last_call_outcome"] == "meeting_booked"
     assert values["callback_at"].isoformat() == "2026-11-25T14:30:00+00:00"  # 9:30 in New York
-    assert all(e.needs == (upsert.key,) for e in effects[1:-1])
+    assert all(e.needs == (upsert.key,) for e in effects[1:-2])
 
 
 def test_do_not_call_never_starts_a_sequence() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,16 @@ def deliver(server: ServerProcess, *payloads: bytes, concurrently: bool = False)
     if concurrently:
         return asyncio.run(_post_all(url, payloads))
     return [code for p in payloads for code in asyncio.run(_post_all(url, [p]))]
+
+
+def eventually(check: Callable[[], Any], timeout: float = 60) -> Any:
+    """`check()` once it is truthy, or its last falsy answer after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.25)
 
 
 def hubspot_objects(server: ServerProcess, object_type: str, *properties: str) -> list[Any]:

@@ -39,6 +39,9 @@ class ServerProcess:
             "RETELL_API_KEY": API_KEY,
             "CALLSTATE_DATABASE_URL": self.database_url,
             "CALLSTATE_LOG_LEVEL": "warning",
+            # The scenarios' recordings sit on Retell's CDN, out of reach here; copying is
+            # covered by tests/execution/test_artifacts.py and the demo's placed calls.
+            "CALLSTATE_COPY_ARTIFACTS": "false",
             **extra_env,
         }
         env.pop("CALLSTATE_DBOS_DATABASE_URL", None)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,7 +15,14 @@ import pytest
 from callstate.connectors.retell.signature import sign
 from callstate.domain.call import CallStatus
 from callstate.sandbox.retell.calls import CallScenario
-from tests.e2e.conftest import bodies, deliver, hubspot_objects, scenario, slack_messages
+from tests.e2e.conftest import (
+    bodies,
+    deliver,
+    eventually,
+    hubspot_objects,
+    scenario,
+    slack_messages,
+)
 from tests.e2e.server import API_KEY, ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -41,15 +47,6 @@ def tool(server: ServerProcess, s: CallScenario, name: str, args: dict[str, Any]
     )
     response.raise_for_status()
     return response.json()
-
-
-def eventually(check: Callable[[], Any], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.25)
 
 
 def test_a_meeting_booked_in_the_call_settles_the_crm_and_a_cancellation_moves_it_back(

@@ -322,3 +322,20 @@ def test_every_call_is_answered_with_string_variables(
         "after_hours", "business_name", "do_not_call",
     }  # fmt: skip
     assert decision.after_hours == (decision.audience.id == "after-hours")
+
+
+def test_applied_agents_win_over_configured_ids() -> None:
+    applied = {"after-hours": "agent_7f3e", "inbound-qualifier": "agent_91aa"}
+    evening = decide(
+        ACME, INBOUND_NUMBER, CALLER, EVENING, None, LookupState.NOT_FOUND, agents=applied
+    )
+    assert (evening.audience.id, evening.agent_id) == ("after-hours", "agent_7f3e")
+    day = decide(ACME, OUTBOUND_NUMBER, CALLER, OPEN, None, LookupState.NOT_FOUND, agents=applied)
+    assert day.agent_id == "agent_acme_outbound"  # not applied: the configured id
+
+
+def test_a_flag_travels_in_the_call_metadata() -> None:
+    assert "callstate_flag" not in run().metadata
+    assert run(to="+14155550199").metadata["callstate_flag"] == (
+        "called number +14155550199 is not configured"
+    )

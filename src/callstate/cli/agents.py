@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from callstate.cli.options import ConfigDir, settings_from
+from callstate.cli.options import ConfigDir, DataDir, settings_from
 from callstate.config.load import load_workspaces
 from callstate.config.model import Workspace
 from callstate.config.settings import Settings
@@ -27,12 +28,14 @@ from callstate.connectors.retell.agents import (
     Change,
     FieldDiff,
     PlanRefusedError,
-    Target,
+    applied_agents,
     first_difference,
     pending,
 )
 from callstate.connectors.retell.agents_mapping import unextracted_fields
-from callstate.connectors.retell.rest import PUBLIC_API, RetellRest
+from callstate.connectors.retell.rest import RetellRest
+from callstate.storage.agents import VoiceAgents
+from callstate.storage.db import make_engine, migrate
 
 agents = typer.Typer(help="Retell LLMs, agents and number bindings, as code.")
 
@@ -48,7 +51,10 @@ PublicUrl = Annotated[
 ]
 RetellUrl = Annotated[
     str | None,
-    typer.Option(help="Retell API base URL, e.g. a sandbox: http://127.0.0.1:8000/sandbox/retell"),
+    typer.Option(
+        help="Retell API base URL (default: the workspace's `retell.base_url`; with --sandbox "
+        "the emulator's)"
+    ),
 ]
 Sandbox = Annotated[
     bool, typer.Option(help="Use sandbox secrets and the Retell emulator of `serve --sandbox`.")
@@ -66,6 +72,7 @@ _WIDTH = 80
 def _run(
     workspace: str,
     config: ConfigDir,
+    data_dir: DataDir,
     public_url: str | None,
     retell_url: str | None,
     sandbox: bool,
@@ -73,7 +80,7 @@ def _run(
     *,
     write: bool,
 ) -> None:
-    settings = settings_from(None, config, sandbox=sandbox, port=port)
+    settings = settings_from(data_dir, config, sandbox=sandbox, port=port)
     workspaces = load_workspaces(settings.config_dir, os.environ, sandbox=settings.sandbox)
     if workspace not in workspaces:
         raise typer.BadParameter(f"no workspace {workspace!r}; have {sorted(workspaces)}")
@@ -83,7 +90,8 @@ def _run(
         return
     public = public_url or f"http://{settings.host}:{settings.port}"
     rest = RetellRest(
-        chosen.retell.api_key.get_secret_value(), base_url=_retell_base(retell_url, settings)
+        chosen.retell.api_key.get_secret_value(),
+        base_url=_retell_base(retell_url, settings, chosen),
     )
     try:
         run = retell_agents.apply if write else retell_agents.plan
@@ -105,6 +113,12 @@ def _run(
     finally:
         rest.close()
     console = Console()
+    if write:
+        remembered = _remember(settings, chosen, changes)
+        console.print(
+            f"recorded {remembered} agent id(s) in {settings.database_url.split('?')[0]}: "
+            "the inbound webhook, outbound dials and routing use them"
+        )
     _print(console, chosen, changes, applied=write)
     _notes(console, chosen, changes)
     left = pending(changes)
@@ -117,12 +131,33 @@ def _run(
         raise typer.Exit(3)
 
 
-def _retell_base(retell_url: str | None, settings: Settings) -> str:
+def _remember(settings: Settings, workspace: Workspace, changes: list[Change]) -> int:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+        return remember_agents(VoiceAgents(engine), workspace, changes, datetime.now(UTC))
+    finally:
+        engine.dispose()
+
+
+def remember_agents(
+    known: VoiceAgents, workspace: Workspace, changes: list[Change], now: datetime
+) -> int:
+    """Record the agent ids Retell assigned: the inbound webhook, dials and routing use them."""
+    applied = applied_agents(changes)
+    for audience, (agent_id, llm_id) in applied.items():
+        known.record(workspace.id, "retell", audience, agent_id, llm_id, now)
+    known.forget_audiences(workspace.id, "retell", {a.id for a in workspace.audiences})
+    return len(applied)
+
+
+def _retell_base(retell_url: str | None, settings: Settings, workspace: Workspace) -> str:
     if retell_url:
         return retell_url
     if settings.sandbox:
-        return f"http://127.0.0.1:{settings.port}/sandbox/retell"
-    return PUBLIC_API
+        return f"http://127.0.0.1:{settings.port}/sandbox/retell/{workspace.id}"
+    return workspace.retell.base_url
 
 
 def _print(console: Console, workspace: Workspace, changes: list[Change], *, applied: bool) -> None:
@@ -186,36 +221,31 @@ def _notes(console: Console, workspace: Workspace, changes: list[Change]) -> Non
                 f"[yellow]note[/] {audience.id}: the ICP rules or CRM fields read "
                 f"{', '.join(unasked)}, which the agent's `analysis` never extracts"
             )
-        for change in changes:
-            known = change.ident is None or change.ident in audience.agent_ids
-            if change.audience == audience.id and change.target is Target.AGENT and not known:
-                console.print(
-                    f"[yellow]note[/] {audience.id}: add {change.ident} to its `agent_ids` "
-                    "so calls route by agent, not only by number"
-                )
 
 
 @agents.command()
 def plan(
     workspace: WorkspaceOption,
     config: ConfigDir = None,
+    data_dir: DataDir = None,
     public_url: PublicUrl = None,
     retell_url: RetellUrl = None,
     sandbox: Sandbox = False,
     port: Port = None,
 ) -> None:
     """Show what differs between the audiences' `agent:` blocks and what Retell holds."""
-    _run(workspace, config, public_url, retell_url, sandbox, port, write=False)
+    _run(workspace, config, data_dir, public_url, retell_url, sandbox, port, write=False)
 
 
 @agents.command()
 def apply(
     workspace: WorkspaceOption,
     config: ConfigDir = None,
+    data_dir: DataDir = None,
     public_url: PublicUrl = None,
     retell_url: RetellUrl = None,
     sandbox: Sandbox = False,
     port: Port = None,
 ) -> None:
     """Create or update each audience's Retell LLM and agent, and bind its numbers."""
-    _run(workspace, config, public_url, retell_url, sandbox, port, write=True)
+    _run(workspace, config, data_dir, public_url, retell_url, sandbox, port, write=True)

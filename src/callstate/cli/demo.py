@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from callstate.cli.demo_retell import RetellDemo
 from callstate.cli.options import ConfigDir, DataDir, settings_from
 from callstate.cli.runtime import Runtime, build_runtime
 from callstate.config.load import ConfigError
@@ -70,8 +71,13 @@ def _scenarios(runtime: Runtime, workspace_id: str, now: datetime) -> list[CallS
         inbound_number=inbound.numbers[0] if inbound.numbers else "+14155550100",
         outbound_number=outbound.numbers[0] if outbound.numbers else "+14155550101",
     )
-    # Fresh call ids per run: a second demo shows new calls updating the same contacts.
-    return [dataclasses.replace(s, call_id=call_id_for(f"{s.seed}-{run}")) for s in scenarios]
+    # Fresh call ids per run: a second demo shows new calls updating the same contacts. The
+    # recordings are served by the workspace's emulated Retell account, so they can be copied.
+    media = f"{runtime.base_url}/sandbox/retell/{workspace_id}/media"
+    fresh = [dataclasses.replace(s, call_id=call_id_for(f"{s.seed}-{run}")) for s in scenarios]
+    return [
+        dataclasses.replace(s, recording_url=f"{media}/{s.call_id}/recording.wav") for s in fresh
+    ]
 
 
 def _wait_settled(runtime: Runtime, workspace: str, call_ids: list[str], timeout: float) -> bool:
@@ -94,6 +100,9 @@ _LABELS = {
     "log_call": "call log",
     "notify_owner": "message",
     "book_meeting": "booking",
+    "copy_artifacts": "recording copy",
+    "schedule_call": "redial",
+    "alert": "alert",
 }
 
 
@@ -242,8 +251,14 @@ def demo(
         )
     server, thread = _start_server(runtime)
     console.print(f"[bold]callstate[/] serving on {runtime.base_url} (data in {settings.data_dir})")
+    run = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     for chosen in [workspace] if workspace else sorted(known):
         _play(console, runtime, chosen)
+        voice = RetellDemo(console, runtime, known[chosen], run, _report)
+        try:
+            voice.play(_wait_settled)
+        finally:
+            voice.close()
     console.print(_emulator_totals(runtime.base_url))
     console.print(
         f"Look around: {runtime.base_url}/api/calls · "

@@ -8,6 +8,7 @@ from callstate.cli.agents import agents
 from callstate.cli.crm import crm
 from callstate.cli.demo import demo
 from callstate.cli.doctor import doctor
+from callstate.cli.reconcile import reconcile_command
 from callstate.cli.serve import serve
 from callstate.cli.worker import worker
 from callstate.config.load import ConfigError
@@ -22,6 +23,7 @@ app.command()(serve)
 app.command()(demo)
 app.command()(worker)
 app.command()(doctor)
+app.command("reconcile")(reconcile_command)
 app.add_typer(crm, name="crm")
 app.add_typer(agents, name="agents")
 

@@ -47,4 +47,7 @@ def settings_from(
         executor_id=base.executor_id,
         sandbox_rate_limits=base.sandbox_rate_limits,
         alert_poll_seconds=base.alert_poll_seconds,
+        api_token=base.api_token,
+        reconcile_seconds=base.reconcile_seconds,
+        copy_artifacts=base.copy_artifacts,
     )

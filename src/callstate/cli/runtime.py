@@ -22,6 +22,7 @@ from callstate.execution.runtime import Executor, ExecutorSettings
 from callstate.execution.services import AlertPolicy, Services
 from callstate.sandbox.app import create_sandbox_app
 from callstate.sandbox.hubspot import HubSpotRateLimit
+from callstate.sandbox.retell import RetellAccount, RetellSeed
 from callstate.storage.db import make_engine, migrate
 from callstate.storage.throttle import Throttle
 from callstate.web.app import create_app
@@ -47,16 +48,45 @@ def sandbox_base_urls(settings: Settings) -> dict[str, str]:
         "slack": f"{root}/slack/api/",
         "calcom": f"{root}/calcom",
         "calendly": f"{root}/calendly",
+        "retell": f"{root}/retell",
     }
 
 
 def _retell_seeds(settings: Settings, workspaces: Mapping[str, Workspace]) -> dict[str, Any]:
-    """The Retell emulator is one account: the first workspace's key, its webhook URL."""
+    """One emulated Retell account per workspace at `/sandbox/retell/<id>`, as an agency gives
+    each client its own: the workspace's key, its webhook URL, every audience's numbers (bound
+    to agents by `callstate agents apply`). `/sandbox/retell` stays the first workspace's
+    stand-alone account for the simulator's direct use."""
+    server = f"http://127.0.0.1:{settings.port}"
     first = next(iter(workspaces.values()))
+    accounts = [
+        RetellAccount(
+            name=workspace.id,
+            api_key=workspace.retell.api_key.get_secret_value(),
+            webhook_url=f"{server}/webhooks/retell/{workspace.id}",
+            seed=RetellSeed(
+                phone_numbers=[
+                    {"phone_number": number, "nickname": f"{workspace.name}: {audience.name}"}
+                    for audience in workspace.audiences
+                    for number in audience.numbers
+                ]
+            ),
+            media_base_url=f"{server}/sandbox/retell/{workspace.id}",
+        )
+        for workspace in workspaces.values()
+    ]
     return {
         "retell_api_key": first.retell.api_key.get_secret_value(),
-        "retell_webhook_url": f"http://127.0.0.1:{settings.port}/webhooks/retell/{first.id}",
+        "retell_webhook_url": f"{server}/webhooks/retell/{first.id}",
+        "retell_accounts": accounts,
     }
+
+
+def _urls_of(workspace: Workspace, base_urls: Mapping[str, str] | None) -> dict[str, str] | None:
+    """The sandbox URLs for one workspace: its own Retell account."""
+    if base_urls is None:
+        return None
+    return {**base_urls, "retell": f"{base_urls['retell']}/{workspace.id}"}
 
 
 def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = True) -> Runtime:
@@ -67,18 +97,22 @@ def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = 
     migrate(engine)
     base_urls = sandbox_base_urls(settings) if settings.sandbox else None
     gate = RequestGate(Throttle(engine))
-    connectors = {w.id: build_connectors(w, base_urls, gate) for w in workspaces.values()}
+    connectors = {
+        w.id: build_connectors(w, _urls_of(w, base_urls), gate) for w in workspaces.values()
+    }
     services = Services(
         engine=engine,
         workspaces=workspaces,
         connectors=connectors,
         alerts=AlertPolicy(poll_seconds=float(settings.alert_poll_seconds)),
+        artifacts_dir=settings.data_dir / "artifacts" if settings.copy_artifacts else None,
     )
     executor = Executor(
         ExecutorSettings(
             system_database_url=settings.dbos_database_url,
             worker_concurrency=settings.worker_concurrency,
             executor_id=settings.executor_id,
+            reconcile_seconds=float(settings.reconcile_seconds),
         ),
         services,
     )
@@ -97,7 +131,11 @@ def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = 
             on_stop=executor.stop,
             on_recorded=executor.wake,
             mounts=mounts,
+            api_token=settings.api_token,
+            sandbox=settings.sandbox,
         )
     else:
-        app = create_app(services, mounts=mounts)
+        app = create_app(
+            services, mounts=mounts, api_token=settings.api_token, sandbox=settings.sandbox
+        )
     return Runtime(settings=settings, services=services, executor=executor, app=app)

@@ -66,6 +66,7 @@ class _Strict(BaseModel):
 
 class RetellConfig(_Strict):
     api_key: Secret = Field(description="Retell API key with the webhook badge; it signs webhooks")
+    base_url: str = Field(default="https://api.retellai.com", description="Retell's REST API")
 
 
 class HubSpotConfig(_Strict):

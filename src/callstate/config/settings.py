@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from callstate.config.load import ConfigError
@@ -47,6 +47,9 @@ class Settings:
     executor_id: str = "local"
     sandbox_rate_limits: bool = False  # emulators enforce the vendors' published limits
     alert_poll_seconds: int = 30  # how long an incident gathers occurrences per thread note
+    api_token: str | None = field(default=None, repr=False)  # Bearer token of the outbound API
+    reconcile_seconds: int = 300  # how often the worker asks the runtime for missed calls
+    copy_artifacts: bool = True  # keep recordings and transcripts under <data dir>/artifacts
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -65,6 +68,9 @@ class Settings:
             executor_id=env.get("CALLSTATE_EXECUTOR_ID") or "local",
             sandbox_rate_limits=env_bool(env, "CALLSTATE_SANDBOX_RATE_LIMITS", False),
             alert_poll_seconds=env_int(env, "CALLSTATE_ALERT_POLL_SECONDS", 30),
+            api_token=env.get("CALLSTATE_API_TOKEN") or None,
+            reconcile_seconds=env_int(env, "CALLSTATE_RECONCILE_SECONDS", 300),
+            copy_artifacts=env_bool(env, "CALLSTATE_COPY_ARTIFACTS", True),
         )
 
     @classmethod

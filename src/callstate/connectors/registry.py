@@ -27,6 +27,7 @@ from callstate.connectors.hubspot.client import HubSpotHttp
 from callstate.connectors.hubspot.crm import HubSpotCrm
 from callstate.connectors.hubspot.schema_sync import HubSpotSchema
 from callstate.connectors.ports import Calendar, Chat, Crm
+from callstate.connectors.retell.rest import RetellRest
 from callstate.connectors.schema import CrmSchema
 from callstate.connectors.slack.chat import SlackChat
 
@@ -36,6 +37,7 @@ class WorkspaceConnectors:
     crm: Crm
     chat: Chat
     calendar: Calendar | None = None
+    voice: RetellRest | None = None
 
 
 def build_connectors(
@@ -48,6 +50,10 @@ def build_connectors(
         crm=_crm(workspace.crm, urls.get(workspace.crm.kind), gate),
         chat=build_chat(workspace, urls),
         calendar=_calendar(workspace.calendar, urls, gate),
+        voice=RetellRest(
+            workspace.retell.api_key.get_secret_value(),
+            base_url=urls.get("retell", workspace.retell.base_url),
+        ),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from callstate.domain.values import ExternalCallId, Phone, UtcDateTime, WorkspaceId
 
@@ -93,6 +93,11 @@ class CallEvent(BaseModel):
     caller_name: str | None = None
     caller_email: str | None = None
     analysis: Analysis | None = None
+    context: dict[str, str] = Field(
+        default_factory=dict,
+        description="our `callstate_*` ids echoed from the runtime's call metadata "
+        "(audience, outbound attempt, inbound decision)",
+    )
 
     @property
     def caller_number(self) -> str | None:

@@ -24,6 +24,9 @@ class Target(StrEnum):
     CRM = "crm"
     CHAT = "chat"
     CALENDAR = "calendar"
+    VOICE = "voice"  # our own dialer: attempts scheduled for the runtime to place
+    OPS = "ops"  # our own incident log; its alert reaches the team's chat
+    ARCHIVE = "archive"  # our own copy of the call's recording and transcript
 
 
 class _Effect(BaseModel):
@@ -187,6 +190,43 @@ class NotifyMeeting(_Effect):
     contact: str | None = Field(default=None, description="key of the UpsertContact to link")
 
 
+class ScheduleCall(_Effect):
+    """Dial the person again at `due_at`: the audience's cadence after a voicemail or no answer.
+
+    One row per (lead, attempt): planning it twice schedules it once."""
+
+    kind: Literal["schedule_call"] = "schedule_call"
+    target: Literal[Target.VOICE] = Target.VOICE
+    audience: str
+    lead: str = Field(description="the series of attempts at this person (domain.ids.lead_key)")
+    attempt: int = Field(ge=2, description="the attempt this schedules, the first dial being 1")
+    to_number: Phone
+    from_number: Phone | None
+    due_at: UtcDateTime
+    variables: dict[str, str] = Field(default_factory=dict)
+
+
+class CopyArtifacts(_Effect):
+    """Keep our own copy of the recording and transcript: the runtime's URLs expire (Retell:
+    10 minutes to 24 hours). Keyed per call, so the first event that carries them copies them."""
+
+    kind: Literal["copy_artifacts"] = "copy_artifacts"
+    target: Literal[Target.ARCHIVE] = Target.ARCHIVE
+    recording_url: str | None
+    transcript: str | None
+
+
+class Alert(_Effect):
+    """A call-level failure a person must hear about (the runtime errored, a number is not
+    configured). Failures sharing `incident` are one alert with a running count."""
+
+    kind: Literal["alert"] = "alert"
+    target: Literal[Target.OPS] = Target.OPS
+    incident: str = Field(description="groups a storm of the same failure into one alert")
+    title: str
+    detail: str
+
+
 Effect = Annotated[
     UpsertContact
     | SetFields
@@ -197,7 +237,10 @@ Effect = Annotated[
     | LogCall
     | NotifyOwner
     | BookMeeting
-    | NotifyMeeting,
+    | NotifyMeeting
+    | ScheduleCall
+    | CopyArtifacts
+    | Alert,
     Field(discriminator="kind"),
 ]
 

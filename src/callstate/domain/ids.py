@@ -64,3 +64,21 @@ def change_key(workspace: str, vendor: str, dedupe_id: str) -> str:
 def change_workflow_id(change_id: str) -> str:
     """DBOS workflow id of the workflow that processes one recorded calendar change."""
     return f"booking-change:{change_id}"
+
+
+def lead_key(workspace: str, audience: str, phone: str, series: str) -> str:
+    """Names one series of outbound attempts at one person for one audience (a campaign, an API
+    request): its attempts are `attempt_id(lead, 1..n)`. `series` is the caller's idempotency
+    key, so the same request twice names the same series."""
+    digest = hashlib.sha256(f"{workspace}|{audience}|{phone}|{series}".encode()).hexdigest()
+    return f"lead_{digest[:24]}"
+
+
+def attempt_id(lead: str, attempt: int) -> str:
+    """One dial of a series; sent to the runtime as the call's idempotency key and metadata."""
+    return f"{lead}:{attempt}"
+
+
+def place_workflow_id(attempt_id_: str) -> str:
+    """DBOS workflow id of the workflow that places one outbound attempt."""
+    return f"place:{attempt_id_}"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from callstate.domain.ids import change_workflow_id, workflow_id
+from callstate.domain.ids import change_workflow_id, place_workflow_id, workflow_id
 from callstate.execution.services import Services
 
 log = logging.getLogger(__name__)
@@ -26,12 +26,14 @@ class Dispatcher:
         enqueue: Callable[[str, str], None],
         *,
         enqueue_change: Callable[[str, str], None] | None = None,
+        enqueue_place: Callable[[str, str], None] | None = None,
         batch: int = 200,
         idle_poll_seconds: float = 0.5,
     ) -> None:
         self._services = services
         self._enqueue = enqueue
         self._enqueue_change = enqueue_change
+        self._enqueue_place = enqueue_place
         self._batch = batch
         self._idle_poll = idle_poll_seconds
         self._wake = threading.Event()
@@ -44,7 +46,7 @@ class Dispatcher:
         for item in pending:
             self._enqueue(workflow_id(item.event_key), item.event_key)
         self._services.inbox.mark_dispatched([p.id for p in pending], self._services.clock())
-        return len(pending) + self._dispatch_changes()
+        return len(pending) + self._dispatch_changes() + self._dispatch_dials()
 
     def _dispatch_changes(self) -> int:
         """Calendar changes (verified calendar webhooks) the same way: id-derived workflows."""
@@ -55,6 +57,16 @@ class Dispatcher:
             self._enqueue_change(change_workflow_id(change_id), change_id)
         self._services.booking_changes.mark_dispatched(changes, self._services.clock())
         return len(changes)
+
+    def _dispatch_dials(self) -> int:
+        """Outbound attempts whose time has come, each one workflow named after the attempt."""
+        if self._enqueue_place is None:
+            return 0
+        due = self._services.outbound.due(self._services.clock(), self._batch)
+        for attempt in due:
+            self._enqueue_place(place_workflow_id(attempt), attempt)
+        self._services.outbound.mark_dispatched(due, self._services.clock())
+        return len(due)
 
     def wake(self) -> None:
         """Called by an in-process webhook after it recorded an event: dispatch without waiting."""

@@ -135,11 +135,22 @@ class MeetingDesk:
         zone_name = self._zone(live, args)
         zone = ZoneInfo(zone_name)
         calendar = self._calendar(live)
-        hosts = self._hosts(live)
-        if calendar is None or not hosts:
+        pool = live.workspace.meeting_pool(live.audience)
+        if calendar is None or not pool:
             return no_calendar()
         raw = args.get("start")
         start = parse_moment(raw, zone, now=now) if isinstance(raw, str) else None
+        key: str | None = None  # none for a time already past: nothing to book, nor to find
+        if start is not None and start > now:
+            key = meeting_key(live.workspace.id, Runtime.RETELL, live.call_id, start)
+        # The earlier attempt (a retried tool call) and the counts that order the hosts: one read.
+        earlier, assigned = self._services.meetings.before_booking(
+            key, workspace=live.workspace.id, pool_key=pool_key(live.audience.id)
+        )
+        snapshot = self._snapshot(live)
+        hosts = self._order(pool, assigned, snapshot)
+        if not hosts:
+            return no_calendar()
         if start is None:
             return {
                 "booked": False,
@@ -147,19 +158,12 @@ class MeetingDesk:
                 "message": "I didn't catch which time you'd like. Could you say it again?",
             }
         try:
-            if start <= now:
+            if key is None:
                 return self._alternatives(live, calendar, hosts, now, zone, "that time has passed")
-            key = meeting_key(live.workspace.id, Runtime.RETELL, live.call_id, start)
-            earlier = self._services.meetings.get(key)
-            if earlier is not None:
-                settled = self._settle(calendar, earlier)
-                if settled is not None:
-                    return confirmation(live.workspace, settled, zone)
-            attendee = self._attendee(live, args, zone_name)
-            for member in hosts:
-                booked = self._try_host(live, calendar, member, start, attendee, key)
-                if booked is not None:
-                    return confirmation(live.workspace, booked, zone)
+            attendee = self._attendee(live, args, zone_name, snapshot)
+            booked = self._book(live, calendar, hosts, start, attendee, key, earlier)
+            if booked is not None:
+                return confirmation(live.workspace, booked, zone)
             return self._alternatives(
                 live, calendar, hosts, start, zone, "that time was just taken"
             )
@@ -168,6 +172,29 @@ class MeetingDesk:
             return calendar_down(str(exc))
 
     # -- booking -------------------------------------------------------------------------
+
+    def _book(
+        self,
+        live: LiveCall,
+        calendar: Calendar,
+        hosts: Sequence[TeamMember],
+        start: datetime,
+        attendee: Attendee,
+        key: str,
+        earlier: MeetingView | None,
+    ) -> MeetingView | None:
+        """The booking under `key`: an earlier attempt's, else the first host's who can take
+        `start`; None when nobody can."""
+        if earlier is not None and (settled := self._settle(calendar, earlier)) is not None:
+            return settled
+        for member in hosts:
+            booked = self._try_host(live, calendar, member, start, attendee, key)
+            if booked is not None:
+                return booked
+        # A twin of this tool call (delivered twice at once) may have claimed and booked the
+        # time after our first read, so the calendar no longer offers it: its booking is ours.
+        twin = self._services.meetings.get(key)
+        return None if twin is None else self._settle(calendar, twin)
 
     def _try_host(
         self,
@@ -228,7 +255,13 @@ class MeetingDesk:
         return self._booked(live.audience.id, key, booking, member.email)
 
     def _booked(self, audience: str, key: str, booking: Booking, owner: str) -> MeetingView:
-        """Booked, and counted for the owner in the same transaction."""
+        """Booked, and counted for the owner in the same transaction.
+
+        Not waiting for the disk here saves the caller a WAL flush, and losing this commit (a
+        database crash within a fraction of a second) is recoverable: the claim, committed
+        durably before the vendor was asked, stays pending; a retried tool call (`_settle`) or
+        the post-call `BookMeeting` step searches the calendar for the key, finds this booking
+        and marks it booked (the step also counts it)."""
         return self._services.meetings.mark_booked(
             key,
             booking_id=booking.booking_id,
@@ -238,6 +271,7 @@ class MeetingDesk:
             owner_email=owner,
             now=self._services.clock(),
             count_in=pool_key(audience),
+            durable=False,
         )
 
     def _settle(self, calendar: Calendar, view: MeetingView) -> MeetingView | None:
@@ -334,10 +368,15 @@ class MeetingDesk:
         pool = live.workspace.meeting_pool(live.audience)
         if not pool:
             return []
-        snapshot = self._snapshot(live)
         assigned = self._services.owner_counters.assigned(
             live.workspace.id, pool_key(live.audience.id)
         )
+        return self._order(pool, assigned, self._snapshot(live))
+
+    @staticmethod
+    def _order(
+        pool: Sequence[TeamMember], assigned: dict[str, int], snapshot: ContactSnapshot | None
+    ) -> list[TeamMember]:
         emails = order(
             [Candidate(m.email, m.weight, m.away) for m in pool],
             assigned,
@@ -373,8 +412,9 @@ class MeetingDesk:
                 return said
         return caller_zone(live.caller, live.workspace.timezone)
 
-    def _attendee(self, live: LiveCall, args: dict[str, Any], zone: str) -> Attendee:
-        snapshot = self._snapshot(live)
+    def _attendee(
+        self, live: LiveCall, args: dict[str, Any], zone: str, snapshot: ContactSnapshot | None
+    ) -> Attendee:
         name = args.get("name") if isinstance(args.get("name"), str) else None
         email = args.get("email") if isinstance(args.get("email"), str) else None
         if email is not None and ("@" not in email or " " in email.strip()):

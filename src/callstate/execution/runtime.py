@@ -6,13 +6,17 @@ DBOS is a process-wide singleton; this module is the only place that launches or
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dbos import DBOS, DBOSConfig, SetWorkflowID
 
 from callstate import __version__
+from callstate.execution.dialing import Dialer
 from callstate.execution.dispatcher import Dispatcher
 from callstate.execution.incidents import IncidentWatcher
+from callstate.execution.reconcile import Reconciler
 from callstate.execution.services import Services
 from callstate.execution.workflow import CallEventProcessor
 
@@ -28,6 +32,7 @@ class ExecutorSettings:
     dispatch_batch: int = 200
     dispatch_idle_poll_seconds: float = 0.5
     executor_id: str = "local"
+    reconcile_seconds: float = 300.0  # 0: never (then run `callstate reconcile` yourself)
 
 
 class Executor:
@@ -35,6 +40,7 @@ class Executor:
         self._settings = settings
         self._services = services
         self._dispatcher: Dispatcher | None = None
+        self._reconciling: Periodic | None = None
 
     def start(self) -> None:
         config: DBOSConfig = {
@@ -47,7 +53,9 @@ class Executor:
             "log_level": "WARNING",
         }
         DBOS(config=config)
-        processor = CallEventProcessor(self._services, IncidentWatcher(self._services))
+        processor = CallEventProcessor(
+            self._services, IncidentWatcher(self._services), Dialer(self._services)
+        )
         DBOS.launch()
         queue = DBOS.register_queue(
             QUEUE,
@@ -63,21 +71,67 @@ class Executor:
             with SetWorkflowID(workflow_id):
                 queue.enqueue(processor.process_change, change_id)
 
+        def enqueue_place(workflow_id: str, attempt_id: str) -> None:
+            with SetWorkflowID(workflow_id):
+                queue.enqueue(processor.place_call, attempt_id)
+
         self._dispatcher = Dispatcher(
             self._services,
             enqueue,
             enqueue_change=enqueue_change,
+            enqueue_place=enqueue_place,
             batch=self._settings.dispatch_batch,
             idle_poll_seconds=self._settings.dispatch_idle_poll_seconds,
         )
         self._dispatcher.start()
+        if self._settings.reconcile_seconds > 0:
+            reconciler = Reconciler(self._services)
+            self._reconciling = Periodic(
+                "callstate-reconcile", self._settings.reconcile_seconds, reconciler.run_all
+            )
+            self._reconciling.start()
 
     def wake(self) -> None:
         if self._dispatcher is not None:
             self._dispatcher.wake()
 
     def stop(self) -> None:
+        if self._reconciling is not None:
+            self._reconciling.stop()
+            self._reconciling = None
         if self._dispatcher is not None:
             self._dispatcher.stop()
             self._dispatcher = None
         DBOS.destroy(destroy_registry=False)
+
+
+class Periodic:
+    """Runs `work` every `seconds` on a daemon thread until stopped, first after one interval.
+
+    Reconciliation runs here rather than as a DBOS scheduled workflow: what it records goes
+    through the inbox, whose unique key makes two workers (or a manual `callstate reconcile`)
+    finding the same lost call harmless, so it needs no exactly-once scheduling of its own.
+    """
+
+    def __init__(self, name: str, seconds: float, work: Callable[[], object]) -> None:
+        self._name = name
+        self._seconds = seconds
+        self._work = work
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._seconds):
+            try:
+                self._work()
+            except Exception:
+                log.exception("%s failed; retrying in %.0f s", self._name, self._seconds)

@@ -6,17 +6,22 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from callstate.config.model import Workspace
 from callstate.connectors.registry import WorkspaceConnectors
+from callstate.execution.artifacts import ArtifactCopier
+from callstate.storage.agents import VoiceAgents
+from callstate.storage.artifacts import CallArtifacts
 from callstate.storage.attempts import EffectLedger
 from callstate.storage.booking_changes import BookingChanges
 from callstate.storage.calls import Calls
 from callstate.storage.events import EventInbox
 from callstate.storage.incidents import Incidents
 from callstate.storage.meetings import Meetings
+from callstate.storage.outbound import OutboundCalls
 from callstate.storage.routing import OwnerCounters
 
 
@@ -61,6 +66,7 @@ class Services:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     alerts: AlertPolicy = field(default_factory=AlertPolicy)
     clock: Callable[[], datetime] = utc_now
+    artifacts_dir: Path | None = None  # where recordings and transcripts are copied
 
     def __post_init__(self) -> None:
         self.inbox = EventInbox(self.engine)
@@ -70,3 +76,10 @@ class Services:
         self.meetings = Meetings(self.engine)
         self.owner_counters = OwnerCounters(self.engine)
         self.booking_changes = BookingChanges(self.engine)
+        self.voice_agents = VoiceAgents(self.engine)
+        self.outbound = OutboundCalls(self.engine)
+        self.artifacts = (
+            ArtifactCopier(self.artifacts_dir, CallArtifacts(self.engine), clock=self.clock)
+            if self.artifacts_dir is not None
+            else None
+        )

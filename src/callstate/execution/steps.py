@@ -19,10 +19,13 @@ from callstate.connectors.errors import (
 )
 from callstate.connectors.ports import Links, ObjectRef
 from callstate.connectors.registry import WorkspaceConnectors
+from callstate.domain.call import Runtime
 from callstate.domain.effects import (
     AddTags,
+    Alert,
     AssignOwner,
     BookMeeting,
+    CopyArtifacts,
     Effect,
     EffectOutcome,
     EffectResult,
@@ -31,9 +34,12 @@ from callstate.domain.effects import (
     LogCall,
     NotifyMeeting,
     NotifyOwner,
+    ScheduleCall,
     SetFields,
     UpsertContact,
 )
+from callstate.domain.ids import attempt_id
+from callstate.execution.artifacts import MediaOf
 from callstate.execution.booking import book_agreed
 from callstate.execution.faults import fault_point
 from callstate.execution.services import Services
@@ -72,6 +78,15 @@ def summary_of(effect: Effect) -> dict[str, Any]:
             return {"owner": effect.owner_email, "start": effect.start.isoformat()}
         case NotifyMeeting():
             return {"channel": effect.channel, "change": effect.change.value}
+        case ScheduleCall():
+            return {"attempt": effect.attempt, "due_at": effect.due_at.isoformat()}
+        case Alert():
+            return {"incident": effect.incident}
+        case CopyArtifacts():
+            return {
+                "recording": effect.recording_url is not None,
+                "transcript_chars": len(effect.transcript or ""),
+            }
 
 
 def _ref(results: Mapping[str, EffectResult], key: str | None) -> ObjectRef | None:
@@ -135,6 +150,63 @@ def _call_vendor(
         case NotifyMeeting():
             links = Links(contact=_ref(results, effect.contact))
             return connectors.chat.notify_meeting(effect, links, recover=recover)
+        case ScheduleCall():
+            return _schedule(services, context, effect)
+        case CopyArtifacts():
+            return _archive(services, context, effect)
+        case Alert():
+            incident = services.incidents.record(
+                context.workspace,
+                effect.incident,
+                title=effect.title,
+                detail=effect.detail,
+                subject=f"{context.runtime} call {context.external_call_id}",
+                now=services.clock(),
+            )
+            return ObjectRef("callstate", incident, detail=effect.title)
+
+
+def _archive(services: Services, context: AttemptContext, effect: CopyArtifacts) -> ObjectRef:
+    if services.artifacts is None:
+        raise Unsupported("archive", "copying recordings is off (CALLSTATE_COPY_ARTIFACTS)")
+    media = MediaOf(
+        workspace=context.workspace,
+        runtime=Runtime(context.runtime),
+        external_call_id=context.external_call_id,
+        transcript=effect.transcript,
+        recording_url=effect.recording_url,
+    )
+    copied = services.artifacts.copy(media)
+    kept = ", ".join(f"{a.kind} {a.size} B" for a in copied.copied) or "nothing"
+    missed = "; ".join(f"{m.kind}: {m.reason}" for m in copied.missed)
+    detail = f"kept {kept}" + (f"; missed {missed}" if missed else "")
+    return ObjectRef(
+        "callstate",
+        f"{context.workspace}/{context.runtime}/{context.external_call_id}",
+        detail=detail,
+        facts={a.kind: a.path for a in copied.copied},
+    )
+
+
+def _schedule(services: Services, context: AttemptContext, effect: ScheduleCall) -> ObjectRef:
+    """The next attempt of the series, with the variables the previous one was placed with."""
+    previous = services.outbound.get(attempt_id(effect.lead, effect.attempt - 1))
+    row, _ = services.outbound.schedule(
+        workspace=context.workspace,
+        audience=effect.audience,
+        lead=effect.lead,
+        attempt=effect.attempt,
+        to_number=effect.to_number,
+        from_number=effect.from_number,
+        variables=dict(previous.variables) if previous is not None else {},
+        due_at=effect.due_at,
+        now=services.clock(),
+        runtime=context.runtime,
+    )
+    when = row.due_at.strftime("%Y-%m-%d %H:%M UTC")
+    return ObjectRef(
+        "callstate", row.id, detail=f"attempt {row.attempt} at {when}", facts={"due": when}
+    )
 
 
 def _with_booking(effect: NotifyOwner, results: Mapping[str, EffectResult]) -> NotifyOwner:

@@ -21,8 +21,10 @@ from callstate.domain.alerts import effect_incident_key
 from callstate.domain.call import CallEvent, CallEventType, CallStatus
 from callstate.domain.effects import (
     AddTags,
+    Alert,
     AssignOwner,
     BookMeeting,
+    CopyArtifacts,
     Effect,
     EffectOutcome,
     EffectResult,
@@ -32,16 +34,20 @@ from callstate.domain.effects import (
     NotifyMeeting,
     NotifyOwner,
     Plan,
+    ScheduleCall,
     SetFields,
     UpsertContact,
 )
 from callstate.domain.ids import change_workflow_id, pool_key, workflow_id
 from callstate.execution.booking import agreed_meeting, call_meeting, take_change
+from callstate.execution.dialing import Dialer, PlaceResult
 from callstate.execution.incidents import IncidentWatcher, incident_workflow_id
 from callstate.execution.services import Services
 from callstate.execution.steps import run_effect
+from callstate.policy.followup import FLAG_KEY
 from callstate.policy.routing import route
 from callstate.storage.attempts import AttemptContext
+from callstate.storage.outbound import OutboundStatus
 from callstate.transition import plan, plan_change, routing_flags
 
 _Step = Callable[[AttemptContext, Effect, dict[str, EffectResult]], EffectResult]
@@ -49,9 +55,10 @@ _Step = Callable[[AttemptContext, Effect, dict[str, EffectResult]], EffectResult
 
 @DBOS.dbos_class("callstate.CallEventProcessor")
 class CallEventProcessor(DBOSConfiguredInstance):
-    def __init__(self, services: Services, watcher: IncidentWatcher) -> None:
+    def __init__(self, services: Services, watcher: IncidentWatcher, dialer: Dialer) -> None:
         self.services = services
         self.watcher = watcher
+        self.dialer = dialer
         super().__init__("callstate")
 
     @DBOS.workflow(name="callstate.process_event")
@@ -68,10 +75,59 @@ class CallEventProcessor(DBOSConfiguredInstance):
             results[effect.key] = self._execute(context, effect, results)
         subject = f"{event.runtime.value} call {event.external_call_id}"
         self._tell_incidents(event.workspace, subject, list(results.values()))
+        self._watch_alerts(list(results.values()))
         if event.type is CallEventType.ANALYZED:
             failed = any(r.outcome is EffectOutcome.FAILED for r in results.values())
             self.finish_call(event, CallStatus.DEAD_LETTERED if failed else CallStatus.SETTLED)
         return ", ".join(f"{r.kind}={r.outcome.value}" for r in results.values()) or "no effects"
+
+    @DBOS.workflow(name="callstate.place_call")
+    def place_call(self, attempt_id: str) -> str:
+        """Dial one scheduled attempt. Every try sends the same idempotency key, so a retry
+        after a lost answer finds the call Retell already placed instead of dialling twice."""
+        policy = self.services.retry
+        attempt = 1
+        while attempt <= policy.max_attempts:
+            try:
+                result = self.dial(attempt_id)
+            except RateLimited as exc:
+                error: ConnectorError = exc
+                delay = max(exc.retry_after, policy.delay(attempt, attempt_id))
+            except Transient as exc:
+                error = exc
+                delay = policy.delay(attempt, attempt_id)
+            else:
+                if result.status is not OutboundStatus.SCHEDULED or result.retry_at is None:
+                    return result.status.value
+                # The dial gate postponed it (a calling window): wait, then ask again.
+                DBOS.sleep(max(0.0, (result.retry_at - self.services.clock()).total_seconds()))
+                continue
+            if attempt < policy.max_attempts:
+                DBOS.sleep(delay)
+            attempt += 1
+        return self.give_up(attempt_id, str(error)).value
+
+    @DBOS.step(name="callstate.effect.place_call")
+    def dial(self, attempt_id: str) -> PlaceResult:
+        return self.dialer.place(attempt_id)
+
+    @DBOS.step(name="callstate.place_call.give_up")
+    def give_up(self, attempt_id: str, reason: str) -> OutboundStatus:
+        services = self.services
+        services.outbound.failed(attempt_id, reason[:500], services.clock())
+        row = services.outbound.get(attempt_id)
+        if row is not None:
+            incident_id = services.incidents.record(
+                row.workspace,
+                "place_call:retell",
+                title="Outbound calls cannot be placed",
+                detail=reason,
+                subject=f"attempt {attempt_id}",
+                now=services.clock(),
+            )
+            with SetWorkflowID(incident_workflow_id(incident_id)):
+                DBOS.start_workflow(self.watcher.watch, incident_id)
+        return OutboundStatus.FAILED
 
     @DBOS.workflow(name="callstate.process_booking_change")
     def process_change(self, change_id: str) -> str:
@@ -175,6 +231,13 @@ class CallEventProcessor(DBOSConfiguredInstance):
                 with SetWorkflowID(incident_workflow_id(incident_id)):
                     DBOS.start_workflow(self.watcher.watch, incident_id)
 
+    def _watch_alerts(self, results: list[EffectResult]) -> None:
+        """An alert effect opened (or counted into) an incident: make sure its message runs."""
+        for result in results:
+            if result.kind == "alert" and _ok(result) and result.object_id:
+                with SetWorkflowID(incident_workflow_id(result.object_id)):
+                    DBOS.start_workflow(self.watcher.watch, result.object_id)
+
     @DBOS.step(name="callstate.incident.record")
     def record_incident(self, workspace: str, subject: str, result: EffectResult) -> str:
         vendor = result.vendor or "unknown"
@@ -218,6 +281,12 @@ class CallEventProcessor(DBOSConfiguredInstance):
                 return self.book_meeting
             case NotifyMeeting():
                 return self.notify_meeting
+            case ScheduleCall():
+                return self.schedule_call
+            case Alert():
+                return self.alert
+            case CopyArtifacts():
+                return self.copy_artifacts
 
     @DBOS.step(name="callstate.plan")
     def plan_event(self, event_key: str) -> tuple[CallEvent, Plan] | None:
@@ -226,7 +295,11 @@ class CallEventProcessor(DBOSConfiguredInstance):
         if event is None:
             return None
         workspace: Workspace = services.workspaces[event.workspace]
-        match = route(workspace, event)
+        agents = services.voice_agents.audiences_by_agent(workspace.id, event.runtime.value)
+        match = route(workspace, event, agents)
+        flags = () if match.matched else routing_flags(event, match.audience)
+        if event.context.get(FLAG_KEY):
+            flags = (*flags, event.context[FLAG_KEY])
         history = [
             e
             for e in services.inbox.for_call(
@@ -234,9 +307,7 @@ class CallEventProcessor(DBOSConfiguredInstance):
             )
             if e.type is not event.type
         ]
-        services.calls.observe(
-            event, match.audience.id, routing_flags(event, match.audience), services.clock()
-        )
+        services.calls.observe(event, match.audience.id, flags, services.clock())
         zone = ZoneInfo(workspace.timezone)
         meeting = (
             agreed_meeting(services, workspace, match.audience, event, zone)
@@ -252,6 +323,8 @@ class CallEventProcessor(DBOSConfiguredInstance):
             meeting=meeting,
             team={m.email: m for m in workspace.team},
             pool=pool_key(match.audience.id),
+            hours=workspace.hours,
+            flags=flags,
         )
         return event, the_plan
 
@@ -311,6 +384,24 @@ class CallEventProcessor(DBOSConfiguredInstance):
 
     @DBOS.step(name="callstate.effect.notify_meeting")
     def notify_meeting(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
+    @DBOS.step(name="callstate.effect.schedule_call")
+    def schedule_call(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
+    @DBOS.step(name="callstate.effect.copy_artifacts")
+    def copy_artifacts(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
+    @DBOS.step(name="callstate.effect.alert")
+    def alert(
         self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
     ) -> EffectResult:
         return run_effect(self.services, context, effect, results)

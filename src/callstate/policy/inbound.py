@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from callstate.config.model import Audience, Workspace
 from callstate.domain.outcome import Outcome
+from callstate.policy.followup import FLAG_KEY
 from callstate.policy.hours import is_open
 
 DNC_TAG = "do-not-call"
@@ -134,8 +135,13 @@ def decide(
     lookup_state: LookupState,
     *,
     call_id: str | None = None,
+    agents: Mapping[str, str] | None = None,
 ) -> InboundDecision:
-    """Audience by called number, the after-hours switch, the agent, variables and metadata."""
+    """Audience by called number, the after-hours switch, the agent, variables and metadata.
+
+    `agents` maps audience ids to the runtime's agent ids (`callstate agents apply` made them);
+    an audience without one answers with its first configured `agent_ids`, else the number's
+    bound agent."""
     match = audience_for_number(workspace, to_number)
     flags: list[str] = []
     if not match.matched:
@@ -166,11 +172,14 @@ def decide(
         "callstate_decision": ident,
         "callstate_lookup": lookup_state.value,
     }
+    if flags:
+        metadata[FLAG_KEY] = "; ".join(flags)
     return InboundDecision(
         decision_id=ident,
         audience=audience,
         after_hours=after_hours,
-        agent_id=audience.agent_ids[0] if audience.agent_ids else None,
+        agent_id=(agents or {}).get(audience.id)
+        or (audience.agent_ids[0] if audience.agent_ids else None),
         do_not_call=dnc,
         dynamic_variables=variables,
         metadata=metadata,

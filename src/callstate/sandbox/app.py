@@ -1,12 +1,14 @@
 """`create_sandbox_app`: every vendor emulator mounted under one app, one SQLite file each.
 
 Mounts `/hubspot`, `/gohighlevel`, `/slack`, `/calcom`, `/calendly` and `/retell` (the product
-mounts this app at `/sandbox`, so a connector's base URL is `<server>/sandbox/hubspot`). Another
-vendor is one more entry in the `vendors` mapping given to `mount_vendors`: a name and a factory
-from its `Store` to its FastAPI app, which must expose `app.state.sandbox_control`.
+mounts this app at `/sandbox`, so a connector's base URL is `<server>/sandbox/hubspot`), plus
+one `/retell/<name>` per `RetellAccount` (a workspace's own Retell account, own store
+`retell-<name>.sqlite`). Another vendor is one more entry in the `vendors` mapping given to
+`mount_vendors`: a name (its mount path without the leading slash) and a factory from its
+`Store` to its FastAPI app, which must expose `app.state.sandbox_control`.
 
-Root control API: `POST /_sandbox/reset` resets every vendor; `GET /_sandbox/vendors` lists
-the mounts. Each vendor also has its own `/<vendor>/_sandbox/...` (see `faults.py`).
+Root control API: `POST /_sandbox/reset` resets every mount; `GET /_sandbox/vendors` lists
+them. Each mount also has its own `/<name>/_sandbox/...` (see `faults.py`).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from callstate.sandbox.gohighlevel import (
 )
 from callstate.sandbox.hubspot import HubSpotRateLimit, create_hubspot_app
 from callstate.sandbox.hubspot.app import SeedProperties, SeedRecords
-from callstate.sandbox.retell import create_retell_app
+from callstate.sandbox.retell import RetellAccount, create_retell_app
+from callstate.sandbox.retell.accounts import check_names, create_account_app
 from callstate.sandbox.retell.rest_app import SANDBOX_API_KEY as RETELL_SANDBOX_KEY
 from callstate.sandbox.slack import SlackRateLimit, SlackUser, create_slack_app
 from callstate.sandbox.store import Store
@@ -64,8 +67,24 @@ def create_sandbox_app(
     calendly_event_types: Sequence[CalendlyEventType] = CALENDLY_EVENT_TYPES,
     retell_api_key: str = RETELL_SANDBOX_KEY,
     retell_webhook_url: str | None = None,
+    retell_accounts: Sequence[RetellAccount] = (),
+    retell_webhook_retry_delay: float = 1.0,
 ) -> FastAPI:
-    """All emulators; `state_dir=None` keeps state in memory, else `<state_dir>/<vendor>.sqlite`."""
+    """All emulators; `state_dir=None` keeps state in memory, else `<state_dir>/<vendor>.sqlite`.
+
+    `retell_webhook_retry_delay` spaces the retries of every Retell account's webhooks.
+    """
+
+    def default_retell(store: Store) -> FastAPI:
+        app = create_retell_app(
+            store,
+            api_key=retell_api_key,
+            webhook_url=retell_webhook_url,
+            webhook_retry_delay=retell_webhook_retry_delay,
+        )
+        check_names(retell_accounts, app)
+        return app
+
     vendors: dict[str, VendorFactory] = {
         "hubspot": lambda store: create_hubspot_app(
             store,
@@ -93,17 +112,26 @@ def create_sandbox_app(
         "calendly": lambda store: create_calendly_app(
             store, users=calendly_users, event_types=calendly_event_types
         ),
-        "retell": lambda store: create_retell_app(
-            store, api_key=retell_api_key, webhook_url=retell_webhook_url
-        ),
+        "retell": default_retell,
     }
+    for account in retell_accounts:
+        vendors[f"retell/{account.name}"] = _account_factory(account, retell_webhook_retry_delay)
     return mount_vendors(state_dir, vendors)
 
 
+def _account_factory(account: RetellAccount, retry_delay: float) -> VendorFactory:
+    return lambda store: create_account_app(store, account, webhook_retry_delay=retry_delay)
+
+
 def mount_vendors(state_dir: Path | None, vendors: Mapping[str, VendorFactory]) -> FastAPI:
-    """Mount each vendor's app at `/<name>` over its own store."""
+    """Mount each vendor's app at `/<name>` over its own store (`a/b` → `a-b.sqlite`).
+
+    Deeper names are mounted first: `/retell/acme` must be matched before `/retell` swallows it.
+    """
+    order = sorted(vendors, key=lambda name: -name.count("/"))
     stores = {
-        name: Store(None if state_dir is None else state_dir / f"{name}.sqlite") for name in vendors
+        name: Store(None if state_dir is None else state_dir / f"{name.replace('/', '-')}.sqlite")
+        for name in order
     }
 
     @asynccontextmanager
@@ -120,8 +148,8 @@ def mount_vendors(state_dir: Path | None, vendors: Mapping[str, VendorFactory]) 
         lifespan=lifespan,
     )
     controls: dict[str, ControlPanel] = {}
-    for name, factory in vendors.items():
-        vendor_app = factory(stores[name])
+    for name in order:
+        vendor_app = vendors[name](stores[name])
         controls[name] = vendor_app.state.sandbox_control
         app.mount(f"/{name}", vendor_app)
 

@@ -4,6 +4,11 @@ The key is claimed (a pending row) before the vendor is asked, so a retried tool
 workflow replay finds the attempt instead of booking twice; a slot the vendor refused is
 released so a retry may claim the key again. Calendar webhooks then move the row (cancelled,
 rescheduled) by the vendor's booking id.
+
+The in-call tool waits on these writes while the caller listens, so each is as few round trips
+as its guarantee allows: statements return the row they wrote (`RETURNING`) instead of reading
+it back, a booking's first reads share one connection, one-statement work runs without
+BEGIN/COMMIT around it, and the statements on that path are built once, with bound parameters.
 """
 
 from __future__ import annotations
@@ -11,12 +16,35 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Engine, Select, Update, case, delete, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Select,
+    Update,
+    bindparam,
+    case,
+    delete,
+    select,
+    update,
+)
 
-from callstate.storage.dialect import insert_ignoring_conflicts
-from callstate.storage.routing import count_one
+from callstate.storage.dialect import commit_without_flush, insert_ignoring_conflicts
+from callstate.storage.routing import count_one, read_assigned
 from callstate.storage.tables import MeetingRow
+
+_TABLE = MeetingRow.__table__
+_COLUMNS = tuple(_TABLE.columns)
+_BY_KEY = select(*_COLUMNS).where(MeetingRow.key == bindparam("by_key"))
+_BOOKED_FIELDS = ("status", "booking_id", "start", "end", "url", "owner_email", "updated_at")
+_MARK = (
+    update(MeetingRow)
+    .where(MeetingRow.key == bindparam("by_key"), MeetingRow.status == bindparam("from_status"))
+    .values({name: bindparam(name) for name in _BOOKED_FIELDS})
+    .returning(*_COLUMNS)
+)
 
 
 class MeetingStatus(StrEnum):
@@ -72,7 +100,7 @@ class MeetingView:
     updated_at: datetime
 
 
-def _view(row: MeetingRow) -> MeetingView:
+def _view(row: Row[Any]) -> MeetingView:
     return MeetingView(
         key=row.key,
         workspace=row.workspace,
@@ -99,6 +127,14 @@ def _view(row: MeetingRow) -> MeetingView:
 class Meetings:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # Reads and one-statement writes: each statement is its own transaction, without the
+        # BEGIN and COMMIT/ROLLBACK round trips around it.
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._claim = insert_ignoring_conflicts(
+            engine,
+            _TABLE,  # type: ignore[arg-type]
+            {column.name: bindparam(column.name) for column in _COLUMNS},
+        ).returning(*_COLUMNS)
 
     def claim(self, claim: MeetingClaim, now: datetime) -> tuple[MeetingView, bool]:
         """Store a pending meeting under `claim.key`; True when this call stored it. If the key
@@ -111,27 +147,31 @@ class Meetings:
             "created_at": now,
             "updated_at": now,
         }
-        statement = insert_ignoring_conflicts(
-            self._engine,
-            MeetingRow.__table__,  # type: ignore[arg-type]
-            row,
-        ).returning(MeetingRow.key)
         for _ in range(3):
-            with self._engine.begin() as connection:
+            with self._autocommit.connect() as connection:
                 # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT inserts.
-                inserted = connection.execute(statement).first() is not None
-                stored = connection.execute(
-                    select(MeetingRow).where(MeetingRow.key == claim.key)
-                ).one_or_none()
+                inserted = connection.execute(self._claim, row).one_or_none()
+                stored = inserted or _row(connection, claim.key)
             if stored is not None:
-                return _view(MeetingRow(**stored._mapping)), inserted
+                return _view(stored), inserted is not None
             # the holder released the key between our insert and our read: claim again
         raise RuntimeError(f"could not claim meeting {claim.key}")
 
     def get(self, key: str) -> MeetingView | None:
-        with self._engine.connect() as connection:
-            row = connection.execute(select(MeetingRow).where(MeetingRow.key == key)).one_or_none()
-        return None if row is None else _view(MeetingRow(**row._mapping))
+        with self._autocommit.connect() as connection:
+            row = _row(connection, key)
+        return None if row is None else _view(row)
+
+    def before_booking(
+        self, key: str | None, *, workspace: str, pool_key: str
+    ) -> tuple[MeetingView | None, dict[str, int]]:
+        """What a booking starts from, read on one connection: the earlier attempt stored under
+        `key` (None without a key or a row), and the pool's round-robin counts
+        (`OwnerCounters.assigned`)."""
+        with self._autocommit.connect() as connection:
+            row = None if key is None else _row(connection, key)
+            assigned = read_assigned(connection, workspace, pool_key)
+        return (None if row is None else _view(row)), assigned
 
     def mark_booked(
         self,
@@ -144,6 +184,7 @@ class Meetings:
         owner_email: str,
         now: datetime,
         count_in: str | None = None,
+        durable: bool = True,
     ) -> MeetingView:
         """The vendor holds the booking: record its id, times, link and the host it chose.
         Repeating it is safe. A meeting already cancelled (its webhook came first) stays
@@ -151,8 +192,14 @@ class Meetings:
 
         `count_in` (a round-robin pool key) counts the booking for its owner in the same
         transaction, once: only the move from pending to booked counts, so a repeat never does.
+
+        `durable=False` returns before the commit reaches the disk (`dialect.commit_without_flush`:
+        a database crash in the next fraction of a second may lose it, leaving the claim
+        pending): only for a caller that answers a live call and whose pending claim is settled
+        later by searching the calendar for its key.
         """
         values = {
+            "by_key": key,
             "status": MeetingStatus.BOOKED.value,
             "booking_id": booking_id,
             "start": start,
@@ -162,24 +209,17 @@ class Meetings:
             "updated_at": now,
         }
         with self._engine.begin() as connection:
-            booked = connection.execute(
-                update(MeetingRow)
-                .where(MeetingRow.key == key, MeetingRow.status == MeetingStatus.PENDING.value)
-                .values(**values)
-                .returning(MeetingRow.workspace)
-            ).scalar_one_or_none()
-            if booked is None:
-                connection.execute(
-                    update(MeetingRow)
-                    .where(MeetingRow.key == key, MeetingRow.status == MeetingStatus.BOOKED.value)
-                    .values(**values)
-                )
-            elif count_in is not None:
-                count_one(connection, self._engine, booked, count_in, owner_email, now)
-            row = connection.execute(select(MeetingRow).where(MeetingRow.key == key)).one_or_none()
+            if not durable:
+                commit_without_flush(connection)
+            row = _mark(connection, values, MeetingStatus.PENDING)
+            if row is not None:
+                if count_in is not None:
+                    count_one(connection, self._engine, row.workspace, count_in, owner_email, now)
+            else:
+                row = _mark(connection, values, MeetingStatus.BOOKED) or _row(connection, key)
         if row is None:
             raise MeetingNotFoundError(key)
-        return _view(MeetingRow(**row._mapping))
+        return _view(row)
 
     def release(self, key: str) -> bool:
         """Forget a claim the vendor refused (the slot was taken), so a retry may claim the key
@@ -187,7 +227,7 @@ class Meetings:
         statement = delete(MeetingRow).where(
             MeetingRow.key == key, MeetingRow.status == MeetingStatus.PENDING.value
         )
-        with self._engine.begin() as connection:
+        with self._autocommit.connect() as connection:
             return connection.execute(statement).rowcount == 1
 
     def change(
@@ -256,13 +296,23 @@ class Meetings:
         return self._views(query)
 
     def _update(self, key: str, statement: Update) -> MeetingView:
-        with self._engine.begin() as connection:
-            connection.execute(statement)
-            row = connection.execute(select(MeetingRow).where(MeetingRow.key == key)).one_or_none()
+        with self._autocommit.connect() as connection:
+            row = connection.execute(statement.returning(*_COLUMNS)).one_or_none()
         if row is None:
             raise MeetingNotFoundError(key)
-        return _view(MeetingRow(**row._mapping))
+        return _view(row)
 
     def _views(self, query: Select[MeetingRow]) -> list[MeetingView]:
-        with self._engine.connect() as connection:
-            return [_view(MeetingRow(**row._mapping)) for row in connection.execute(query)]
+        with self._autocommit.connect() as connection:
+            return [_view(row) for row in connection.execute(query)]
+
+
+def _row(connection: Connection, key: str) -> Row[Any] | None:
+    return connection.execute(_BY_KEY, {"by_key": key}).one_or_none()
+
+
+def _mark(
+    connection: Connection, values: dict[str, object], status: MeetingStatus
+) -> Row[Any] | None:
+    """Write the booking's `values` when the row is in `status`; the row after, or None."""
+    return connection.execute(_MARK, {**values, "from_status": status.value}).one_or_none()

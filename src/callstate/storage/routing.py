@@ -1,38 +1,53 @@
 """Round-robin state: how many meetings each owner of a pool has taken.
 
 The counts are the whole state of `policy.owners.order`, so a booking only has to add one for
-whoever took the slot. Adding is race-free on both stores: the row is created if missing (a
-conflicting insert does nothing) and then incremented in the same statement that reads it back,
-under the row lock, so twenty workers recording at once count twenty.
+whoever took the slot. Adding is one race-free statement on both stores: an insert of 1 that,
+when the owner's row exists, adds one to it instead and returns the new count
+(`ON CONFLICT … DO UPDATE`: atomic on PostgreSQL, serialised by SQLite's write lock), so twenty
+workers recording at once count twenty.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, select
 
-from callstate.storage.dialect import insert_ignoring_conflicts
+from callstate.storage.dialect import upsert
 from callstate.storage.tables import OwnerAssignmentRow
+
+_TABLE = OwnerAssignmentRow.__table__
+_KEYS = ("workspace", "pool_key", "owner_email")
+_ASSIGNED = select(OwnerAssignmentRow.owner_email, OwnerAssignmentRow.assigned).where(
+    OwnerAssignmentRow.workspace == bindparam("workspace"),
+    OwnerAssignmentRow.pool_key == bindparam("pool_key"),
+)
+# The counting statement per store, built once: a booking waits on it (bound at execution).
+_COUNT: dict[str, Any] = {}
 
 
 class OwnerCounters:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def assigned(self, workspace: str, pool_key: str) -> dict[str, int]:
         """Meetings taken per owner email; owners who never took one are absent."""
-        query = select(OwnerAssignmentRow.owner_email, OwnerAssignmentRow.assigned).where(
-            OwnerAssignmentRow.workspace == workspace, OwnerAssignmentRow.pool_key == pool_key
-        )
-        with self._engine.connect() as connection:
-            return {row.owner_email: int(row.assigned) for row in connection.execute(query)}
+        with self._autocommit.connect() as connection:  # one read: no BEGIN/ROLLBACK trips
+            return read_assigned(connection, workspace, pool_key)
 
     def record(self, workspace: str, pool_key: str, owner_email: str, now: datetime) -> int:
         """Count one more meeting for the owner; returns the new count. Not idempotent: call it
         once per booking (after the booking's claim is marked booked)."""
         with self._engine.begin() as connection:
             return count_one(connection, self._engine, workspace, pool_key, owner_email, now)
+
+
+def read_assigned(connection: Connection, workspace: str, pool_key: str) -> dict[str, int]:
+    """`OwnerCounters.assigned` on the caller's connection (read with other rows at once)."""
+    rows = connection.execute(_ASSIGNED, {"workspace": workspace, "pool_key": pool_key})
+    return {row.owner_email: int(row.assigned) for row in rows}
 
 
 def count_one(
@@ -45,29 +60,28 @@ def count_one(
 ) -> int:
     """`OwnerCounters.record` inside the caller's transaction (a booking and its count commit
     together)."""
-    # Insert first: on SQLite this takes the write lock before anything is read; on
-    # PostgreSQL a concurrent first insert waits for ours and then does nothing.
-    connection.execute(
-        insert_ignoring_conflicts(
+    values = {
+        "workspace": workspace,
+        "pool_key": pool_key,
+        "owner_email": owner_email,
+        "updated_at": now,
+    }
+    return int(connection.execute(_count_statement(engine), values).scalar_one())
+
+
+def _count_statement(engine: Engine) -> Any:
+    statement = _COUNT.get(engine.dialect.name)
+    if statement is None:
+        bound: dict[str, Any] = {name: bindparam(name) for name in (*_KEYS, "updated_at")}
+        statement = upsert(
             engine,
-            OwnerAssignmentRow.__table__,  # type: ignore[arg-type]
-            {
-                "workspace": workspace,
-                "pool_key": pool_key,
-                "owner_email": owner_email,
-                "assigned": 0,
-                "updated_at": now,
+            _TABLE,  # type: ignore[arg-type]
+            {**bound, "assigned": 1},
+            keys=_KEYS,
+            changes={
+                "assigned": OwnerAssignmentRow.assigned + 1,
+                "updated_at": bound["updated_at"],
             },
-        )
-    )
-    counted = connection.execute(
-        update(OwnerAssignmentRow)
-        .where(
-            OwnerAssignmentRow.workspace == workspace,
-            OwnerAssignmentRow.pool_key == pool_key,
-            OwnerAssignmentRow.owner_email == owner_email,
-        )
-        .values(assigned=OwnerAssignmentRow.assigned + 1, updated_at=now)
-        .returning(OwnerAssignmentRow.assigned)
-    ).scalar_one()
-    return int(counted)
+        ).returning(OwnerAssignmentRow.assigned)
+        _COUNT[engine.dialect.name] = statement
+    return statement

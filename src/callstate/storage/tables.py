@@ -174,3 +174,76 @@ class BookingChangeRow(Base):
     payload: Mapped[dict[str, Any]]
     received_at: Mapped[datetime]
     dispatched_at: Mapped[datetime | None]
+
+
+class VoiceAgentRow(Base):
+    """The runtime's id of the agent `callstate agents apply` made for an audience."""
+
+    __tablename__ = "voice_agents"
+
+    workspace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    runtime: Mapped[str] = mapped_column(String(16), primary_key=True)
+    audience: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(128))
+    engine_id: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+
+
+class OutboundCallRow(Base):
+    """One dial of one lead: scheduled, then placed (with the runtime's call id) or refused.
+
+    `lead` names the series of attempts at one person for one audience; `(lead, attempt)` is
+    unique, so a voicemail's follow-up planned twice is one row."""
+
+    __tablename__ = "outbound_calls"
+    __table_args__ = (
+        UniqueConstraint("workspace", "lead", "attempt"),
+        Index("ix_outbound_calls_due", "status", "due_at"),
+        Index("ix_outbound_calls_call", "workspace", "call_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    audience: Mapped[str] = mapped_column(String(64))
+    lead: Mapped[str] = mapped_column(String(120))
+    attempt: Mapped[int]
+    to_number: Mapped[str] = mapped_column(String(20))
+    from_number: Mapped[str | None] = mapped_column(String(20))
+    variables: Mapped[dict[str, Any]]
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    runtime: Mapped[str] = mapped_column(String(16))
+    call_id: Mapped[str | None] = mapped_column(String(128))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    dispatched_at: Mapped[datetime | None]
+
+
+class ReconcileMarkRow(Base):
+    """How far reconciliation has looked at a workspace's runtime calls."""
+
+    __tablename__ = "reconcile_marks"
+
+    workspace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    runtime: Mapped[str] = mapped_column(String(16), primary_key=True)
+    watermark: Mapped[datetime]
+    last_run_at: Mapped[datetime]
+    last_report: Mapped[dict[str, Any]]
+
+
+class CallArtifactRow(Base):
+    """A recording or transcript copied from the runtime (its URLs expire)."""
+
+    __tablename__ = "call_artifacts"
+
+    workspace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    runtime: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_call_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    copied_at: Mapped[datetime]

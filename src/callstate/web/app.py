@@ -19,6 +19,7 @@ from callstate.execution.services import Services
 from callstate.web.api import api_router
 from callstate.web.calendar_hooks import calendar_router
 from callstate.web.inbound import inbound_router
+from callstate.web.outbound import outbound_router
 from callstate.web.recorder import BatchRecorder
 from callstate.web.tools import tools_router
 from callstate.web.webhooks import retell_router
@@ -31,7 +32,11 @@ def create_app(
     on_stop: Callable[[], None] = lambda: None,
     on_recorded: Callable[[], None] = lambda: None,
     mounts: Mapping[str, ASGIApp] | None = None,
+    api_token: str | None = None,
+    sandbox: bool = False,
 ) -> FastAPI:
+    """`api_token` guards the endpoints that act (placing calls); without one they are open in
+    sandbox mode only."""
     recorder = BatchRecorder(services.inbox.record_many)
     callers = CallerLookup(services)
     desk = MeetingDesk(services, callers)
@@ -54,6 +59,9 @@ def create_app(
     app.include_router(tools_router(services, desk))
     app.include_router(calendar_router(services, on_recorded))
     app.include_router(api_router(services))
+    app.include_router(
+        outbound_router(services, api_token=api_token, sandbox=sandbox, on_scheduled=on_recorded)
+    )
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

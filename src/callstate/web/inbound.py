@@ -65,6 +65,7 @@ def inbound_router(
                 asker="inbound",
             )
         )
+        agents = await run_in_threadpool(services.voice_agents.by_audience, workspace, "retell")
         # The clock is read after the lookup: the decision is about when the call is answered.
         decision = decide(
             config,
@@ -74,6 +75,7 @@ def inbound_router(
             snapshot,
             state,
             call_id=call.call_id,
+            agents=agents,
         )
         for flag in decision.flags:
             log.warning("inbound.flag", workspace=workspace, flag=flag, call_id=call.call_id)

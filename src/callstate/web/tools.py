@@ -65,7 +65,8 @@ def tools_router(services: Services, desk: MeetingDesk) -> APIRouter:
             return problem(400, f"malformed tool call at {exc.field}: {exc.message}")
         if tool.name not in TOOLS:
             return problem(400, f"unknown tool {tool.name!r}; this endpoint serves {TOOLS}")
-        audience = route_by(config, tool.agent_id, tool.our_number).audience
+        agents = services.voice_agents.audiences_by_agent(workspace, "retell")
+        audience = route_by(config, tool.agent_id, tool.our_number, agents).audience
         live = LiveCall(config, audience, tool.call_id, tool.caller)
         started = time.perf_counter()
         payload = await run_in_threadpool(run, tool, live)

@@ -87,6 +87,16 @@ class PlanRefusedError(Exception):
         self.problems = tuple(problems)
 
 
+def applied_agents(changes: Sequence[Change]) -> dict[str, tuple[str, str | None]]:
+    """Audience → (agent id, LLM id) for every agent that exists after `apply`."""
+    found: dict[str, tuple[str, str | None]] = {}
+    llms = {c.audience: c.ident for c in changes if c.target is Target.LLM}
+    for change in changes:
+        if change.target is Target.AGENT and change.ident is not None:
+            found[change.audience] = (change.ident, llms.get(change.audience))
+    return found
+
+
 def pending(changes: Sequence[Change]) -> list[Change]:
     """The changes that are not `unchanged`."""
     return [c for c in changes if c.action is not Action.UNCHANGED]

@@ -46,6 +46,26 @@ def disposition(call: WireCall) -> Disposition:
     return Disposition.CONNECTED
 
 
+CONTEXT_PREFIX = "callstate_"
+_CONTEXT_MAX = 256
+
+
+def context_of(metadata: Any) -> dict[str, str]:
+    """Our ids from the call's metadata: `callstate_*` keys with short string values. Anything
+    else in it belongs to someone else and is ignored."""
+    if not isinstance(metadata, dict):
+        return {}
+    return {
+        key: value
+        for key, value in metadata.items()
+        if isinstance(key, str)
+        and key.startswith(CONTEXT_PREFIX)
+        and isinstance(value, str)
+        and len(key) <= 64
+        and len(value) <= _CONTEXT_MAX
+    }
+
+
 def _phone(raw: str | None) -> str | None:
     """Caller ids can be withheld or junk; that must not reject the call."""
     if not raw:
@@ -96,6 +116,7 @@ def to_event(
         recording_url=call.recording_url,
         caller_name=_first(sources, _NAME_KEYS),
         caller_email=_first(sources, _EMAIL_KEYS),
+        context=context_of(call.metadata),
         analysis=None
         if analysis is None
         else Analysis(

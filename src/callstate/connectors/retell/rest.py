@@ -184,10 +184,15 @@ class RetellRest:
         agent_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         dynamic_variables: Mapping[str, str] | None = None,
+        honor_internal_dnc: bool = False,
     ) -> str:
         """Dial `to_number` from `from_number` (its outbound agent, or `agent_id`); returns the
         call id. Repeating with the same `idempotency_key` within an hour returns the same call
-        and dials nobody again; after a Transient error, repeat with the same key."""
+        and dials nobody again; after a Transient error, repeat with the same key.
+
+        `honor_internal_dnc`: Retell refuses (400 → `Permanent`) to dial a contact its own
+        do-not-call list holds (voice.md §4.2), e.g. one who said "stop calling me" to an agent
+        with DNC detection on."""
         if not idempotency_key:
             raise ValueError("place_call needs an idempotency_key (voice.md §4.2)")
         options: dict[str, Any] = {}
@@ -202,6 +207,7 @@ class RetellRest:
                 from_number=from_number,
                 to_number=to_number,
                 idempotency_key=idempotency_key,
+                honor_internal_dnc=honor_internal_dnc,
                 **options,
             )
         return str(call.call_id)

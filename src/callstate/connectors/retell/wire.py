@@ -41,6 +41,7 @@ class WireCall(_Wire):
     retell_llm_dynamic_variables: dict[str, str] | None = None
     collected_dynamic_variables: dict[str, Any] | None = None
     call_analysis: WireAnalysis | None = None
+    metadata: Any = None  # any JSON set at creation or by our inbound answer; echoed on events
 
 
 class WireEnvelope(_Wire):

@@ -5,9 +5,12 @@ the retell SDK (the SDK is the oracle in its tests). Pipeline:
 `CallScenario` -> `build_events` -> `plan_deliveries` -> `Simulator.deliver`.
 
 `create_retell_app` emulates the REST API around it (LLMs, agents, phone numbers,
-create-phone-call, get/list calls): a placed call is played through the same pipeline.
+create-phone-call, get/list calls, inbound calls, recordings, the do-not-call list): a placed
+or answered call is played through the same pipeline. `RetellAccount` describes one of several
+accounts (one per workspace) the sandbox root mounts side by side.
 """
 
+from callstate.sandbox.retell.accounts import RetellAccount, create_account_app
 from callstate.sandbox.retell.calls import (
     CALLER_EMAIL_KEY,
     CALLER_NAME_KEY,
@@ -24,6 +27,7 @@ from callstate.sandbox.retell.delivery import (
     sign,
 )
 from callstate.sandbox.retell.demo import UNCONFIGURED_AGENT_ID, demo_scenarios
+from callstate.sandbox.retell.media import recording_wav
 from callstate.sandbox.retell.rest_app import SANDBOX_API_KEY, RetellSeed, create_retell_app
 from callstate.sandbox.retell.rest_gate import RetellRateLimit
 from callstate.sandbox.retell.scripts import CalleeScript
@@ -40,16 +44,19 @@ __all__ = [
     "CalleeScript",
     "Delivery",
     "Report",
+    "RetellAccount",
     "RetellRateLimit",
     "RetellSeed",
     "Simulator",
     "agent_id_for",
     "build_events",
     "call_id_for",
+    "create_account_app",
     "create_retell_app",
     "demo_scenarios",
     "encode",
     "plan_deliveries",
+    "recording_wav",
     "sign",
     "wall_clock_ms",
 ]

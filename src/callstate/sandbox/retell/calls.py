@@ -67,7 +67,8 @@ class CallScenario:
     plus two seconds); an unconnected call lasts 0 ms. `disconnection_reason=None` picks the
     usual one (`user_hangup`, `voicemail_reached` or `dial_no_answer`); any string is accepted
     because Retell adds reasons every release. `metadata` and `dynamic_variables` are what we
-    would have set at call creation; `None` leaves the key out, as Retell does.
+    would have set at call creation (`metadata`: any JSON); `None` leaves the key out, as Retell
+    does.
     """
 
     agent_id: str
@@ -91,7 +92,7 @@ class CallScenario:
     custom_analysis_data: Mapping[str, Any] = field(default_factory=dict)
     transcript: tuple[tuple[Role, str], ...] = ()
     recording_url: str | None = None
-    metadata: Mapping[str, Any] | None = None
+    metadata: Any = None
     dynamic_variables: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
@@ -184,7 +185,7 @@ def _identity(s: CallScenario) -> dict[str, Any]:
             "X-RetellAI-Direction": "Outbound",
         }
     if s.metadata is not None:
-        call["metadata"] = copy.deepcopy(dict(s.metadata))
+        call["metadata"] = copy.deepcopy(s.metadata)
     return call
 
 

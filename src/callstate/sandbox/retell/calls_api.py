@@ -24,7 +24,7 @@ from callstate.sandbox.retell.control import plays_of
 from callstate.sandbox.retell.listing import Predicate, v2_filter, v3_filter
 from callstate.sandbox.retell.paging import Page, paginate, parse_limit, parse_sort
 from callstate.sandbox.retell.phone_calls import CallLog
-from callstate.sandbox.retell.player import DEFAULT_EVENTS, Play
+from callstate.sandbox.retell.player import play_for
 from callstate.sandbox.retell.rest_errors import bad_request
 
 Json = dict[str, Any]
@@ -38,10 +38,9 @@ def calls_router(calls: CallLog, *, account_webhook_url: str | None) -> APIRoute
     async def create_phone_call(request: Request) -> Json:
         body = await read_object(request)
         placed = await run_in_threadpool(calls.create, body)
-        if placed.scenario is not None and placed.agent is not None:
-            url = placed.agent.get("webhook_url") or account_webhook_url
-            events = tuple(placed.agent.get("webhook_events") or DEFAULT_EVENTS)
-            plays_of(request.scope).append(Play(placed.scenario, url, events))
+        play = play_for(placed, account_webhook_url)
+        if play is not None:
+            plays_of(request.scope).append(play)
         return placed.call
 
     @router.get("/v2/get-call/{call_id}")

@@ -7,10 +7,11 @@ endpoints it passes on). It owns:
   POST takes one script or a list;
 - `POST /_sandbox/settle?timeout=10`: wait until every placed call has been played, answer
   `{"settled": bool, "deliveries": {call_id: [attempt, ...]}}`;
-- `GET /_sandbox/deliveries`: the webhook attempts so far.
+- `GET /_sandbox/deliveries`: the webhook attempts so far;
+- the `handlers` it is given, one per action name (`inbound-calls`: inbound.py, `dnc`: dnc.py).
 
-For every other request it gives the routes a list (`PLAYS_KEY` in the ASGI scope) to put the
-calls they placed in, and hands them to the `Player` once the response has been sent — also
+For every request it gives the routes and handlers a list (`PLAYS_KEY` in the ASGI scope) to put
+the calls they placed in, and hands them to the `Player` once the response has been sent — also
 when a `commit_then_drop` fault cut it: the call was placed, as a real one would have been.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -31,6 +33,7 @@ from callstate.sandbox.retell.scripts import SCRIPTS, CalleeScript
 from callstate.sandbox.store import Store
 
 PLAYS_KEY = "callstate.retell.plays"
+ControlHandler = Callable[[Request], Awaitable[Response]]
 _SCRIPTS_INPUT: TypeAdapter[CalleeScript | list[CalleeScript]] = TypeAdapter(
     CalleeScript | list[CalleeScript]
 )
@@ -43,10 +46,18 @@ def plays_of(scope: Scope) -> list[Play]:
 
 
 class RetellControl:
-    def __init__(self, app: ASGIApp, *, store: Store, player: Player) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        store: Store,
+        player: Player,
+        handlers: Mapping[str, ControlHandler] | None = None,
+    ) -> None:
         self.app = app
         self.store = store
         self.player = player
+        self.handlers = dict(handlers or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,14 +65,17 @@ class RetellControl:
             return
         path = route_path(scope)
         action = path[len(CONTROL_PREFIX) :] if path.startswith(CONTROL_PREFIX) else None
-        if action in ("scripts", "settle", "deliveries"):
-            response = await self._control(Request(scope, receive), action)
-            await response(scope, receive, send)
-            return
         plays: list[Play] = []
         scope[PLAYS_KEY] = plays
         try:
-            await self.app(scope, receive, send)
+            if action in ("scripts", "settle", "deliveries"):
+                response = await self._control(Request(scope, receive), action)
+                await response(scope, receive, send)
+            elif action is not None and action in self.handlers:
+                response = await self.handlers[action](Request(scope, receive))
+                await response(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
         finally:
             for play in plays:
                 self.player.submit(play)

@@ -23,7 +23,7 @@ from typing import Any
 
 from callstate.sandbox.retell.calls import CallScenario, build_events
 from callstate.sandbox.retell.delivery import Delivery, plan_deliveries
-from callstate.sandbox.retell.phone_calls import CallLog
+from callstate.sandbox.retell.phone_calls import CallLog, Placed
 from callstate.sandbox.retell.simulator import Report
 
 Deliver = Callable[[str, Sequence[Delivery]], Report]
@@ -35,6 +35,15 @@ class Play:
     scenario: CallScenario
     webhook_url: str | None
     events: tuple[str, ...] = DEFAULT_EVENTS
+
+
+def play_for(placed: Placed, account_webhook_url: str | None) -> Play | None:
+    """How a newly registered call is played; None for an idempotent replay (already played)."""
+    if placed.scenario is None or placed.agent is None:
+        return None
+    url = placed.agent.get("webhook_url") or account_webhook_url
+    events = tuple(placed.agent.get("webhook_events") or DEFAULT_EVENTS)
+    return Play(placed.scenario, url if placed.webhooks else None, events)
 
 
 class Player:

@@ -1,7 +1,9 @@
-"""What the person at `to_number` does when the emulator places a call: the callee script.
+"""What the other person on a call does: the callee script.
 
-Set through `POST /retell/_sandbox/scripts` (keyed by `to_number`); a number without a script
-answers and talks (`connected`). Outcomes and the Retell call they produce (voice.md §1.1, §1.4):
+Set through `POST /retell/_sandbox/scripts`, keyed by `to_number`: the other party's number,
+the callee of a placed call, the caller of an inbound one (`POST /_sandbox/inbound-calls`). A
+number without a script answers and talks (`connected`). Outcomes and the Retell call they
+produce (voice.md §1.1, §1.4):
 
 - `connected`: `call_started`, `call_ended` (`user_hangup`), `call_analyzed` with the script's
   summary, sentiment, success flag and `custom_analysis_data`;
@@ -11,8 +13,11 @@ answers and talks (`connected`). Outcomes and the Retell call they produce (voic
   status `not_connected`;
 - `error`: never connected, `error_unknown` (status `error`).
 
-`disconnection_reason` overrides the outcome's usual reason; `times` makes a script apply to
-that many calls only (then the number answers normally again).
+`disconnection_reason` overrides the outcome's usual reason (`user_requested_dnc` also puts the
+number on the account's do-not-call list, dnc.py); `times` makes a script apply to that many
+calls only (then the number answers normally again). `webhooks: false` loses every webhook of
+the call, as when all of Retell's delivery attempts failed (voice.md §1.7): the call still
+happens and `get-call` / `list-calls` show it.
 """
 
 from __future__ import annotations
@@ -34,6 +39,12 @@ _DEFAULT_TALK: tuple[tuple[Role, str], ...] = (
     ("agent", "Thanks, I'll keep it short. We'll follow up by email with the details."),
     ("user", "Sounds good, thank you. Bye."),
 )
+_INBOUND_TALK: tuple[tuple[Role, str], ...] = (
+    ("agent", "Thanks for calling, how can I help you today?"),
+    ("user", "Hi, I'd like to know more about your services."),
+    ("agent", "Of course. I'll note your details and we'll follow up by email."),
+    ("user", "Great, thank you. Bye."),
+)
 _GREETING: tuple[Role, str] = ("user", "Hi, you've reached my voicemail. Leave a message.")
 
 
@@ -54,6 +65,7 @@ class CalleeScript(BaseModel):
     transcript: list[tuple[Role, str]] | None = None
     duration_seconds: float | None = Field(default=None, ge=0)
     times: int | None = Field(default=None, ge=1)
+    webhooks: bool = True
 
     @property
     def connected(self) -> bool:
@@ -66,7 +78,9 @@ class CalleeScript(BaseModel):
             self.outcome
         )
 
-    def talk(self, begin_message: str | None, voicemail_text: str | None) -> tuple[Any, ...]:
+    def talk(
+        self, begin_message: str | None, voicemail_text: str | None, *, inbound: bool = False
+    ) -> tuple[Any, ...]:
         """The conversation the call transcript shows (none when it never connected)."""
         if not self.connected:
             return ()
@@ -75,6 +89,9 @@ class CalleeScript(BaseModel):
         if self.outcome == "voicemail":
             message = voicemail_text or "Hi, sorry we missed you. Please call us back."
             return (_GREETING, ("agent", message))
+        if inbound:
+            opening = ("agent", begin_message) if begin_message else _INBOUND_TALK[0]
+            return (opening, *_INBOUND_TALK[1:])
         if begin_message:
             return (("agent", begin_message), *_DEFAULT_TALK[2:])
         return _DEFAULT_TALK

@@ -1,0 +1,238 @@
+"""Find calls whose webhooks never arrived and feed them through the inbox, exactly once.
+
+Retell gives up on a webhook after four failed deliveries and never resends it (research/
+voice.md §1.7), so a lost `call_ended`/`call_analyzed` must be found with list-calls (§4.6). For
+each workspace, calls started since the watermark (less `overlap`, for clock skew and calls
+listed late) are listed; a call whose `call_analyzed` is in the inbox is known; a call still
+`registered`/`ongoing` is pending; any other call is fetched whole (`get-call`) and its missing
+events are built from that object exactly as the webhook would have built them, then recorded.
+The inbox's unique key is the dedupe: the dispatcher turns what is new into workflows, and a
+second run (or a webhook arriving late) stores nothing twice.
+
+The watermark never passes a call that can still change: it stops at the earliest pending
+call's start. Calls not yet listable (still dialling, no `start_timestamp`) start at or after
+the run, so when nothing is listed the watermark stops `overlap` before now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+
+from callstate.connectors.errors import ConnectorError
+from callstate.connectors.retell.mapping import to_event
+from callstate.connectors.retell.rest import RetellRest
+from callstate.connectors.retell.wire import WireEnvelope
+from callstate.domain.call import CallEvent, CallEventType, Runtime
+from callstate.domain.ids import event_key
+from callstate.domain.values import from_epoch_ms
+from callstate.execution.services import Services
+from callstate.storage.reconcile import ReconcileMarks
+
+log = structlog.get_logger(__name__)
+
+RUNTIME = Runtime.RETELL
+LOOKBACK = timedelta(hours=24)
+OVERLAP = timedelta(minutes=10)
+PENDING = frozenset({"registered", "ongoing"})
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileReport:
+    """One workspace's run. `watermark` is where the next run starts (less the overlap);
+    None when a vendor error stopped the run and the watermark stayed where it was. `errors`
+    holds that vendor error, or call objects too malformed to read (skipped; the run goes on,
+    as the webhook would have refused them too)."""
+
+    workspace: str
+    since: datetime
+    listed: int = 0
+    known: int = 0
+    recovered: tuple[str, ...] = ()
+    pending: int = 0
+    errors: tuple[str, ...] = ()
+    watermark: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "since": self.since.isoformat(),
+            "listed": self.listed,
+            "known": self.known,
+            "recovered": list(self.recovered),
+            "pending": self.pending,
+            "errors": list(self.errors),
+        }
+
+
+@dataclass
+class _Tally:
+    since: datetime
+    listed: int = 0
+    known: int = 0
+    recovered: list[str] = field(default_factory=list)
+    pending: int = 0
+    errors: list[str] = field(default_factory=list)
+    holds: list[datetime] = field(default_factory=list)
+    newest: datetime | None = None
+
+    def saw(self, start: datetime | None) -> None:
+        self.listed += 1
+        if start is not None and (self.newest is None or start > self.newest):
+            self.newest = start
+
+    def hold(self, start: datetime | None) -> None:
+        """A call that can still change: the watermark must not pass its start."""
+        self.pending += 1
+        self.holds.append(self.since if start is None else start)
+
+    def watermark(self, quiet: datetime) -> datetime:
+        if self.holds:
+            return min(self.holds)
+        return self.newest if self.newest is not None else quiet
+
+    def report(self, workspace: str, watermark: datetime | None) -> ReconcileReport:
+        return ReconcileReport(
+            workspace=workspace,
+            since=self.since,
+            listed=self.listed,
+            known=self.known,
+            recovered=tuple(self.recovered),
+            pending=self.pending,
+            errors=tuple(self.errors),
+            watermark=watermark,
+        )
+
+
+def _start(call: dict[str, Any]) -> datetime | None:
+    value = call.get("start_timestamp")
+    return from_epoch_ms(int(value)) if isinstance(value, int | float) else None
+
+
+class Reconciler:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        lookback: timedelta = LOOKBACK,
+        overlap: timedelta = OVERLAP,
+    ) -> None:
+        self._services = services
+        self._lookback = lookback
+        self._overlap = overlap
+        self._marks = ReconcileMarks(services.engine)
+
+    def run_all(self) -> list[ReconcileReport]:
+        """Every workspace in turn; one workspace's vendor failure does not stop the others."""
+        return [self.run(workspace) for workspace in sorted(self._services.workspaces)]
+
+    def run(self, workspace_id: str) -> ReconcileReport:
+        """Reconcile one workspace. Vendor errors are reported, never raised; safe to repeat."""
+        now = self._services.clock()
+        mark = self._marks.get(workspace_id, RUNTIME.value)
+        since = now - self._lookback if mark is None else mark - self._overlap
+        tally = _Tally(since)
+        connectors = self._services.connectors.get(workspace_id)
+        rest = connectors.voice if connectors is not None else None
+        agents, problem = self._agents(workspace_id)
+        if rest is None or problem is not None:
+            tally.errors.append(problem or "no Retell connector for this workspace")
+            return self._logged(tally.report(workspace_id, None))
+        try:
+            for item in rest.list_calls_since(since, agent_ids=agents or None):
+                self._check(workspace_id, rest, item, tally)
+        except ConnectorError as exc:
+            tally.errors.append(str(exc))
+            return self._logged(tally.report(workspace_id, None))
+        watermark = tally.watermark(now - self._overlap)
+        report = tally.report(workspace_id, watermark)
+        self._marks.advance(workspace_id, RUNTIME.value, watermark, report.as_json(), now)
+        return self._logged(report)
+
+    def _agents(self, workspace_id: str) -> tuple[tuple[str, ...], str | None]:
+        """The workspace's agents (configured and applied): only their calls are its calls.
+
+        None named and the Retell account shared with another workspace: the calls cannot be
+        attributed, so none are taken (recording another tenant's call would write to its CRM).
+        """
+        workspace = self._services.workspaces.get(workspace_id)
+        if workspace is None:
+            return (), f"unknown workspace {workspace_id!r}"
+        configured = {agent for audience in workspace.audiences for agent in audience.agent_ids}
+        applied = self._services.voice_agents.by_audience(workspace_id, RUNTIME.value).values()
+        agents = tuple(sorted(configured | set(applied)))
+        if agents:
+            return agents, None
+        key = workspace.retell.api_key.get_secret_value()
+        sharing = sorted(
+            other.id
+            for other in self._services.workspaces.values()
+            if other.id != workspace_id and other.retell.api_key.get_secret_value() == key
+        )
+        if sharing:
+            return (), (
+                f"shares its Retell account with {', '.join(sharing)} and names no agent ids: "
+                "its calls cannot be told apart"
+            )
+        return (), None
+
+    def _check(
+        self, workspace_id: str, rest: RetellRest, item: dict[str, Any], tally: _Tally
+    ) -> None:
+        call_id = str(item.get("call_id", ""))
+        start = _start(item)
+        tally.saw(start)
+        analyzed = event_key(workspace_id, RUNTIME, call_id, CallEventType.ANALYZED)
+        if self._services.inbox.get(analyzed) is not None:
+            tally.known += 1
+            return
+        if item.get("call_status") in PENDING:
+            tally.hold(start)
+            return
+        try:
+            envelope = WireEnvelope.model_validate(
+                {"event": CallEventType.ANALYZED.value, "call": rest.get_call(call_id)}
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            tally.errors.append(f"{call_id}: unreadable call object at {where}: {first['msg']}")
+            return
+        if envelope.call.call_status in PENDING:
+            tally.hold(start)
+            return
+        events = self._events(workspace_id, envelope)
+        if len(events) == 1:  # finished, but its analysis is not ready yet
+            tally.hold(start)
+        if any(self._services.inbox.record_many(events)):
+            tally.recovered.append(call_id)
+
+    def _events(self, workspace_id: str, envelope: WireEnvelope) -> list[CallEvent]:
+        """`call_ended` as Retell sends it (never with `call_analysis`, voice.md §1.1), then
+        `call_analyzed` when the analysis exists."""
+        received_at = self._services.clock()
+        ended = WireEnvelope(
+            event=CallEventType.ENDED.value,
+            call=envelope.call.model_copy(update={"call_analysis": None}),
+        )
+        events = [to_event(ended, CallEventType.ENDED, workspace_id, received_at)]
+        if envelope.call.call_analysis is not None:
+            events.append(to_event(envelope, CallEventType.ANALYZED, workspace_id, received_at))
+        return events
+
+    def _logged(self, report: ReconcileReport) -> ReconcileReport:
+        log.info(
+            "reconcile.run",
+            workspace=report.workspace,
+            since=report.since.isoformat(),
+            listed=report.listed,
+            known=report.known,
+            recovered=len(report.recovered),
+            pending=report.pending,
+            errors=len(report.errors),
+            advanced=report.watermark is not None,
+        )
+        return report

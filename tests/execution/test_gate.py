@@ -69,3 +69,50 @@ def test_a_gohighlevel_burst_through_the_gate_gets_no_429(
             assert response.status_code == 200
     finally:
         http.close()
+
+
+def rolling_max(times: list[float], window: float) -> int:
+    times = sorted(times)
+    return max(sum(1 for t in times if start <= t < start + window) for start in times)
+
+
+@pytest.mark.parametrize(
+    "budget",
+    [Budget(limit=100, window_seconds=10.0), Budget(limit=5, window_seconds=1.0)],
+    ids=["hubspot", "search"],
+)
+def test_spare_tokens_never_push_a_window_over_the_limit(engine: Engine, budget: Budget) -> None:
+    """A greedy process spending its spare tokens as late as they last still stays under the
+    vendor's rolling limit."""
+    time = FakeTime()
+    gate = RequestGate(Throttle(engine), clock=lambda: time.now, sleep=time.sleep, max_wait=60)
+    used: list[float] = []
+    end = time.now + 6 * budget.window_seconds
+    late = budget.reservation_seconds * 0.99
+    while time.now < end:
+        gate("hubspot:acct:api", budget)
+        used.append(time.now)
+        time.now += late if len(used) % 3 else 0.001  # spend spares at the last moment
+    assert rolling_max(used, budget.window_seconds) <= budget.limit
+    assert (
+        len(used) >= 0.5 * budget.limit * 5
+    )  # the client paced itself; the gate did not starve it
+
+
+def test_one_transaction_serves_a_lookup_of_three_requests(engine: Engine) -> None:
+    calls: list[int] = []
+
+    class Counting(Throttle):
+        def take_up_to(self, key: str, budget: Budget, now: float, want: int) -> tuple[int, float]:
+            calls.append(want)
+            return super().take_up_to(key, budget, now, want)
+
+    time = FakeTime()
+    gate = RequestGate(Counting(engine), clock=lambda: time.now, sleep=time.sleep)
+    hubspot = Budget(limit=100, window_seconds=10.0)
+    for _ in range(3):
+        gate("hubspot:acct:api", hubspot)
+    assert calls == [3]
+    time.now += hubspot.reservation_seconds  # the spares are gone by then
+    gate("hubspot:acct:api", hubspot)
+    assert calls == [3, 3]

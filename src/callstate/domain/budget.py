@@ -28,3 +28,10 @@ class Budget:
     @property
     def per_second(self) -> float:
         return (self.limit - self.capacity) * MARGIN / self.window_seconds
+
+    @property
+    def reservation_seconds(self) -> float:
+        """How long a process may hold tokens it took ahead of use. A token spent up to this
+        late still keeps every rolling window under the limit: capacity + per_second *
+        (window + hold) <= limit holds for hold <= window * (1 / MARGIN - 1); 90 % of that."""
+        return self.window_seconds * (1.0 / MARGIN - 1.0) * 0.9

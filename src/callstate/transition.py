@@ -6,6 +6,9 @@ only event that carries the analysis (Retell's `call_ended` never does).
 
 The CRM part follows the audience's sales motion: contact, fields, deal stage by outcome, owner,
 outcome tags, follow-up sequence, then the call log that links them.
+
+The module holds both pure transitions, a call event's `plan` and a calendar change's
+`plan_change`, over the same effect vocabulary and helpers; a little over 400 lines.
 """
 
 from __future__ import annotations

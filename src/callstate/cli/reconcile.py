@@ -18,7 +18,6 @@ from rich.table import Table
 
 from callstate.cli.options import ConfigDir, DataDir, settings_from
 from callstate.cli.runtime import build_runtime
-from callstate.config.settings import Settings
 from callstate.connectors.retell.rest import RetellRest
 from callstate.execution.reconcile import Reconciler, ReconcileReport
 from callstate.execution.services import Services
@@ -58,7 +57,7 @@ def reconcile_command(
     services = runtime.services
     if workspace is not None and workspace not in services.workspaces:
         raise typer.BadParameter(f"no workspace {workspace!r}; have {sorted(services.workspaces)}")
-    _point_at(services, settings, retell_url)
+    _point_at(services, retell_url)
     reconciler = Reconciler(services)
     try:
         reports = [reconciler.run(workspace)] if workspace else reconciler.run_all()
@@ -72,7 +71,7 @@ def reconcile_command(
         raise typer.Exit(1)
 
 
-def _point_at(services: Services, settings: Settings, retell_url: str | None) -> None:
+def _point_at(services: Services, retell_url: str | None) -> None:
     """Aim each workspace's Retell client at `retell_url` (in sandbox mode the runtime already
     points each at its emulated account, `/sandbox/retell/<workspace>`)."""
     if retell_url is None:

@@ -20,7 +20,7 @@ from typing import Protocol
 from callstate.config.model import Audience, Workspace
 from callstate.connectors.errors import Permanent
 from callstate.execution.services import Services
-from callstate.storage.outbound import OutboundCalls, OutboundCallView, OutboundStatus
+from callstate.storage.outbound import OutboundCallView, OutboundStatus
 
 RUNTIME = "retell"
 
@@ -75,7 +75,7 @@ class Dialer:
     def __init__(self, services: Services, gate: DialGate = OPEN_GATE) -> None:
         self._services = services
         self._gate = gate
-        self._attempts = OutboundCalls(services.engine)
+        self._attempts = services.outbound
 
     def place(self, attempt_id: str) -> PlaceResult:
         """Dial attempt `attempt_id` once, whatever happened before; the attempt as it is after.

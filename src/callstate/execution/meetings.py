@@ -9,6 +9,9 @@ delivers twice at once) lands on one booking. After a timeout the calendar is se
 before anything is booked again (research/calendar_slack.md §5.2).
 
 Answers are small JSON objects with a `message` the agent can say as is.
+
+Over 400 lines on purpose: the two tools share the live call's state (zone, owners in order,
+the claim) and the booking's recovery steps; apart, each half would re-derive it.
 """
 
 from __future__ import annotations

@@ -21,15 +21,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from pydantic import ValidationError
 
 from callstate.connectors.errors import ConnectorError
-from callstate.connectors.retell.mapping import to_event
+from callstate.connectors.retell.recovery import listed_call, recovered_events
 from callstate.connectors.retell.rest import RetellRest
-from callstate.connectors.retell.wire import WireEnvelope
-from callstate.domain.call import CallEvent, CallEventType, Runtime
+from callstate.connectors.retell.webhook import MalformedPayloadError
+from callstate.domain.call import CallEventType, Runtime
 from callstate.domain.ids import event_key
-from callstate.domain.values import from_epoch_ms
 from callstate.execution.services import Services
 from callstate.storage.reconcile import ReconcileMarks
 
@@ -38,7 +36,6 @@ log = structlog.get_logger(__name__)
 RUNTIME = Runtime.RETELL
 LOOKBACK = timedelta(hours=24)
 OVERLAP = timedelta(minutes=10)
-PENDING = frozenset({"registered", "ongoing"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +102,6 @@ class _Tally:
             errors=tuple(self.errors),
             watermark=watermark,
         )
-
-
-def _start(call: dict[str, Any]) -> datetime | None:
-    value = call.get("start_timestamp")
-    return from_epoch_ms(int(value)) if isinstance(value, int | float) else None
 
 
 class Reconciler:
@@ -182,46 +174,27 @@ class Reconciler:
     def _check(
         self, workspace_id: str, rest: RetellRest, item: dict[str, Any], tally: _Tally
     ) -> None:
-        call_id = str(item.get("call_id", ""))
-        start = _start(item)
-        tally.saw(start)
-        analyzed = event_key(workspace_id, RUNTIME, call_id, CallEventType.ANALYZED)
+        listed = listed_call(item)
+        tally.saw(listed.started_at)
+        analyzed = event_key(workspace_id, RUNTIME, listed.call_id, CallEventType.ANALYZED)
         if self._services.inbox.get(analyzed) is not None:
             tally.known += 1
             return
-        if item.get("call_status") in PENDING:
-            tally.hold(start)
+        if listed.live:
+            tally.hold(listed.started_at)
             return
+        call = rest.get_call(listed.call_id)
         try:
-            envelope = WireEnvelope.model_validate(
-                {"event": CallEventType.ANALYZED.value, "call": rest.get_call(call_id)}
+            events = recovered_events(call, workspace_id, self._services.clock())
+        except MalformedPayloadError as exc:
+            tally.errors.append(
+                f"{listed.call_id}: unreadable call object at {exc.field}: {exc.message}"
             )
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            tally.errors.append(f"{call_id}: unreadable call object at {where}: {first['msg']}")
             return
-        if envelope.call.call_status in PENDING:
-            tally.hold(start)
-            return
-        events = self._events(workspace_id, envelope)
-        if len(events) == 1:  # finished, but its analysis is not ready yet
-            tally.hold(start)
-        if any(self._services.inbox.record_many(events)):
-            tally.recovered.append(call_id)
-
-    def _events(self, workspace_id: str, envelope: WireEnvelope) -> list[CallEvent]:
-        """`call_ended` as Retell sends it (never with `call_analysis`, voice.md §1.1), then
-        `call_analyzed` when the analysis exists."""
-        received_at = self._services.clock()
-        ended = WireEnvelope(
-            event=CallEventType.ENDED.value,
-            call=envelope.call.model_copy(update={"call_analysis": None}),
-        )
-        events = [to_event(ended, CallEventType.ENDED, workspace_id, received_at)]
-        if envelope.call.call_analysis is not None:
-            events.append(to_event(envelope, CallEventType.ANALYZED, workspace_id, received_at))
-        return events
+        if len(events) < 2:  # still live, or finished but its analysis is not ready yet
+            tally.hold(listed.started_at)
+        if events and any(self._services.inbox.record_many(events)):
+            tally.recovered.append(listed.call_id)
 
     def _logged(self, report: ReconcileReport) -> ReconcileReport:
         log.info(

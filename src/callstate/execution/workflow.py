@@ -4,6 +4,10 @@ Step and workflow names are part of DBOS's durable record (a renamed step breaks
 in-flight workflows), so they are spelled out here and treated like a schema.
 Retries live in the workflow, not in DBOS's step retry: a rate-limited vendor's `Retry-After`
 becomes a durable `DBOS.sleep`, and every attempt is a recorded step with the same effect key.
+
+Over 400 lines because DBOS names every step by the method that runs it: each effect kind is
+one thin `@DBOS.step` method here (the names are durable, see above), and moving them to other
+classes would rename registered steps of in-flight workflows.
 """
 
 from __future__ import annotations

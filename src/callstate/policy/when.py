@@ -26,6 +26,10 @@ Readings (the common US ones; each has a test):
   offset before the change, so an hour later on the new clock (03:30); one that happens twice
   (01:30 when clocks fall back) is its first occurrence (fold=0). Both are zoneinfo's PEP 495
   reading of `fold=0`.
+
+Over 400 lines on purpose: one small grammar of spoken times (days, weekdays, dates, parts
+of day, clock times, ranges) whose rules refer to each other; split, each part would need the
+others' tables.
 """
 
 from __future__ import annotations

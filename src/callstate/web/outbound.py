@@ -31,7 +31,7 @@ from callstate.config.model import Audience, Workspace
 from callstate.domain.ids import lead_key
 from callstate.domain.values import InvalidPhoneError, to_e164
 from callstate.execution.services import Services
-from callstate.storage.outbound import OutboundCalls, OutboundCallView
+from callstate.storage.outbound import OutboundCallView
 from callstate.web.ingress import problem, read_body
 
 MAX_BODY_BYTES = 64 * 1024
@@ -57,7 +57,7 @@ def outbound_router(
     on_scheduled: Callable[[], None],
 ) -> APIRouter:
     router = APIRouter(prefix="/api/workspaces/{workspace}/calls")
-    attempts = OutboundCalls(services.engine)
+    attempts = services.outbound
 
     @router.post("")
     async def schedule_call(workspace: str, request: Request) -> Response:

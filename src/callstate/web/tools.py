@@ -65,7 +65,10 @@ def tools_router(services: Services, desk: MeetingDesk) -> APIRouter:
             return problem(400, f"malformed tool call at {exc.field}: {exc.message}")
         if tool.name not in TOOLS:
             return problem(400, f"unknown tool {tool.name!r}; this endpoint serves {TOOLS}")
-        agents = services.voice_agents.audiences_by_agent(workspace, "retell")
+        # Cached, but a refresh reads the database: never on the event loop.
+        agents = await run_in_threadpool(
+            services.voice_agents.audiences_by_agent, workspace, "retell"
+        )
         audience = route_by(config, tool.agent_id, tool.our_number, agents).audience
         live = LiveCall(config, audience, tool.call_id, tool.caller)
         started = time.perf_counter()

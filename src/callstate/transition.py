@@ -25,7 +25,7 @@ from callstate.domain.calendar import (
     CallMeeting,
     MeetingState,
 )
-from callstate.domain.call import CallEvent, CallEventType, Disposition, Sentiment
+from callstate.domain.call import CallEvent, CallEventType, Disposition, Runtime, Sentiment
 from callstate.domain.effects import (
     AddTags,
     Alert,
@@ -35,6 +35,7 @@ from callstate.domain.effects import (
     Effect,
     EnrollSequence,
     EnsureDeal,
+    FlagForReview,
     LogCall,
     MeetingNote,
     NotifyMeeting,
@@ -50,6 +51,7 @@ from callstate.policy.fields import field_values
 from callstate.policy.followup import UNANSWERED, Redial, failure, redial, routing_alert
 from callstate.policy.icp import score
 from callstate.policy.outcome import classify
+from callstate.policy.review import review_excerpt, review_reasons
 
 UTC_ZONE = ZoneInfo("UTC")
 # Never start a sales sequence for someone who asked not to be called or is not the lead.
@@ -89,6 +91,15 @@ def _failure_summary(event: CallEvent) -> str | None:
     return f"The call failed: {event.end_reason or event.runtime_status}." if problem else None
 
 
+def company_of(custom: Mapping[str, object]) -> str | None:
+    """The caller's company, when the agent was told to extract it."""
+    for name in ("company", "company_name"):
+        value = custom.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
 def meeting_note(
     meeting: CallMeeting,
     team: Mapping[str, TeamMember],
@@ -120,13 +131,15 @@ def plan(
     pool: str | None = None,
     hours: BusinessHours | None = None,
     flags: tuple[str, ...] | None = None,
+    review_channel: str | None = None,
 ) -> Plan:
     """`owner` is the routing decision (an email of the team); `zone` (the workspace's) reads
     agent-extracted times that carry no offset and, with `hours`, places a redial. `meeting` is
     what the call agreed (booked in the call, or pending: then a `BookMeeting` books it), which
     makes the outcome a booked meeting and its host the owner; `pool` names the round-robin
     counters a post-call booking counts in. `flags` are routing problems the caller found
-    (default: an agent and number the audience does not list)."""
+    (default: an agent and number the audience does not list). `review_channel` is where a
+    call the audience's review rules flag goes (default: its notify channel)."""
     key = event_key(event.workspace, event.runtime, event.external_call_id, event.type)
 
     def k(kind: str) -> str:
@@ -282,13 +295,40 @@ def plan(
                     detail=problem.detail,
                 )
             )
+    reasons = review_reasons(
+        event, audience, fit=fit, outcome=outcome, meeting=meeting.state if meeting else None
+    )
+    if reasons:  # also for a voicemail or no answer: a rule that fires is worth a look
+        effects.append(
+            FlagForReview(
+                key=k("flag_for_review"),
+                channel=review_channel or audience.notify_channel,
+                audience=audience.id,
+                audience_name=audience.name,
+                caller=name or phone or "Unknown caller",
+                caller_phone=phone,
+                outcome=outcome,
+                reasons=reasons,
+                summary=summary,
+                excerpt=review_excerpt(event, audience),
+                recording_url=event.recording_url,
+                contact=contact_key,
+            )
+        )
+        notes.append("review: " + ", ".join(r.code for r in reasons))
     if outcome in UNANSWERED and not audience.voicemail_notify:
         notes.append(f"no message: {outcome.value} (the audience's voicemail_notify is off)")
         return Plan(event_key=key, effects=(*effects, *filter(None, [archive])), notes=tuple(notes))
+    member = (team or {}).get(owner) if owner else None
     effects.append(
         NotifyOwner(
             key=k("notify_owner"),
             channel=audience.notify_channel,
+            owner_email=owner,
+            owner_name=member.name if member else None,
+            owner_zone=(member.timezone if member else None) or zone.key,
+            company=company_of(custom),
+            outcome=outcome,
             audience_name=audience.name,
             caller=name or phone or "Unknown caller",
             caller_phone=phone,
@@ -319,9 +359,11 @@ def plan_change(
     workspace: str,
     team: Mapping[str, TeamMember],
     zone: ZoneInfo,
+    call: tuple[Runtime, str] | None = None,
 ) -> Plan:
     """What a calendar change should cause. `meeting` is the call's meeting the change is
-    about, if it came from a call (then the change's booking is ours, found by its id).
+    about, if it came from a call (then the change's booking is ours, found by its id), and
+    `call` that call (runtime, call id): its message goes in the call's owner thread.
 
     - created by a call: nothing more (the call's own plan wrote it);
     - created elsewhere (a booking page): the lead in the CRM at the booked stage, the host as
@@ -414,6 +456,8 @@ def plan_change(
             meeting=note,
             previous_start=meeting.start if meeting is not None and moved else None,
             contact=contact,
+            thread=effect_key(workspace, call[0], call[1], "notify_owner") if call else None,
+            owner_email=owner,
         )
     )
     return Plan(event_key=key, effects=tuple(effects), notes=tuple(notes))

@@ -23,6 +23,7 @@ def test_bundled_example_loads_with_secrets_from_env() -> None:
         "RETELL_API_KEY": "key-7c1e",
         "ACME_HUBSPOT_TOKEN": "pat-9f2a",
         "ACME_SLACK_BOT_TOKEN": "x",
+        "ACME_SLACK_SIGNING_SECRET": "slack-signing-x",
         "ACME_CALCOM_API_KEY": "cal_live_x",
         "ACME_CALCOM_WEBHOOK_SECRET": "whsec",
     }

@@ -130,3 +130,52 @@ def workflow_count(server: ServerProcess, workflow_id: str) -> int:
 
 def exchanges(server: ServerProcess, vendor: str) -> list[Any]:
     return list(server.get(f"/sandbox/{vendor}/_sandbox/requests"))
+
+
+def dm_channel(server: ServerProcess, email: str) -> str:
+    """The bot's DM with the member who has `email` (opening it is idempotent in Slack)."""
+    user = server.get("/sandbox/slack/api/users.lookupByEmail", email=email)["user"]["id"]
+    return str(server.get("/sandbox/slack/api/conversations.open", users=user)["channel"]["id"])
+
+
+def dm_messages(server: ServerProcess, email: str) -> list[Any]:
+    """Top-level messages of the owner's DM, newest first (owner notifications land here)."""
+    history = server.get(
+        "/sandbox/slack/api/conversations.history",
+        channel=dm_channel(server, email),
+        include_all_metadata="true",
+    )
+    return list(history["messages"])
+
+
+def thread_replies(server: ServerProcess, channel: str, ts: str) -> list[Any]:
+    replies = server.get(
+        "/sandbox/slack/api/conversations.replies",
+        channel=channel,
+        ts=ts,
+        include_all_metadata="true",
+    )
+    return list(replies["messages"][1:])
+
+
+def every_message(server: ServerProcess) -> list[Any]:
+    """What the team can read anywhere: channels and DMs, thread replies included."""
+    channels = server.get("/sandbox/slack/api/conversations.list", types="public_channel,im")
+    found: list[Any] = []
+    for channel in channels["channels"]:
+        history = server.get(
+            "/sandbox/slack/api/conversations.history",
+            channel=channel["id"],
+            include_all_metadata="true",
+            limit=999,
+        )
+        for message in history["messages"]:
+            found.append({**message, "channel": channel["id"]})
+            if message.get("reply_count"):
+                replies = thread_replies(server, channel["id"], message["ts"])
+                found += [{**r, "channel": channel["id"]} for r in replies]
+    return found
+
+
+def message_key(message: dict[str, Any]) -> str:
+    return str(((message.get("metadata") or {}).get("event_payload") or {}).get("key", ""))

@@ -9,10 +9,11 @@ from callstate.domain.ids import workflow_id
 from tests.e2e.conftest import (
     bodies,
     deliver,
+    every_message,
     exchanges,
     hubspot_objects,
+    message_key,
     scenario,
-    slack_messages,
     workflow_count,
 )
 from tests.e2e.server import ServerProcess
@@ -34,12 +35,8 @@ def assert_one_of_each(server: ServerProcess, call_id: str, phone: str) -> None:
         if call_id in (c["properties"].get("callstate_call_key") or "")
     ]
     assert len(calls) == 1, calls
-    keyed = [
-        m
-        for m in slack_messages(server)
-        if call_id in ((m.get("metadata") or {}).get("event_payload") or {}).get("key", "")
-    ]
-    assert len(keyed) == 1, keyed
+    keyed = [m for m in every_message(server) if call_id in message_key(m)]
+    assert len(keyed) == 1, keyed  # the owner's DM
 
 
 def assert_exchanges_match_specs(server: ServerProcess) -> None:

@@ -13,7 +13,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import bodies, deliver, hubspot_objects, scenario, slack_messages
+from tests.e2e.conftest import (
+    bodies,
+    deliver,
+    every_message,
+    hubspot_objects,
+    message_key,
+    scenario,
+)
 from tests.e2e.server import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -37,11 +44,7 @@ def calls_for(server: ServerProcess, call_id: str) -> list[Any]:
 
 
 def messages_for(server: ServerProcess, call_id: str) -> list[Any]:
-    return [
-        m
-        for m in slack_messages(server)
-        if call_id in ((m.get("metadata") or {}).get("event_payload") or {}).get("key", "")
-    ]
+    return [m for m in every_message(server) if call_id in message_key(m)]
 
 
 def test_rate_limited_upsert_waits_for_retry_after(server: ServerProcess) -> None:

@@ -19,9 +19,9 @@ from tests.e2e.conftest import (
     bodies,
     deliver,
     eventually,
+    every_message,
     hubspot_objects,
     scenario,
-    slack_messages,
 )
 from tests.e2e.server import API_KEY, ServerProcess
 
@@ -82,8 +82,9 @@ def test_a_meeting_booked_in_the_call_settles_the_crm_and_a_cancellation_moves_i
     owners = server.get("/sandbox/hubspot/crm/v3/owners")["results"]
     host = next(o for o in owners if o["id"] == deals[0]["properties"]["hubspot_owner_id"])
     assert f"with {host['firstName']} {host['lastName']}" in booked["message"]
-    message = next(m for m in slack_messages(server) if "Meeting booked" in json.dumps(m))
+    message = next(m for m in every_message(server) if "Meeting booked" in json.dumps(m))
     assert host["firstName"] in json.dumps(message["blocks"])
+    assert message["channel"].startswith("D")  # DM'd to the host, who owns the lead
 
     # The lead cancels in Cal.com: the webhook moves the deal back and tells the team, once.
     uid = httpx.get(
@@ -103,8 +104,9 @@ def test_a_meeting_booked_in_the_call_settles_the_crm_and_a_cancellation_moves_i
 
     assert eventually(moved_back)
     cancelled = eventually(
-        lambda: [m for m in slack_messages(server) if "Meeting cancelled" in m.get("text", "")]
+        lambda: [m for m in every_message(server) if "Meeting cancelled" in m.get("text", "")]
     )
     assert len(cancelled) == 1
+    assert cancelled[0]["thread_ts"] == message["ts"]  # in the call's thread
     contact = hubspot_objects(server, "contacts", "callstate_tags")
     assert "meeting-cancelled" in (contact[0]["properties"]["callstate_tags"] or "")

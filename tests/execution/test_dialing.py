@@ -287,3 +287,19 @@ def test_a_workspace_without_a_voice_runtime_fails(engine: Engine) -> None:
         OutboundStatus.FAILED,
         "workspace acme has no voice runtime",
     )
+
+
+def test_a_listed_number_is_refused_by_default_and_never_dialled(
+    services: Services, emulator: Emulator
+) -> None:
+    services.dnc.add("acme", TO, source="call", reason="asked on the call", now=T0)
+    row = scheduled(services)
+    result = Dialer(services).place(row.id)
+    assert result.status is OutboundStatus.REFUSED
+    since = "since 2026-11-24 15:00 UTC"
+    assert result.detail == f"on the do-not-call list {since} (call: asked on the call)"
+    assert emulator.creates() == []
+    assert services.dnc.remove("acme", TO)  # the list is read at dial time: unlisted, dialled
+    other = scheduled(services, series="req-2")
+    assert Dialer(services).place(other.id).status is OutboundStatus.PLACED
+    assert len(emulator.creates()) == 1

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -24,12 +25,20 @@ from callstate.config.load import load_workspaces
 from callstate.connectors.registry import build_connectors
 from callstate.connectors.retell import webhook
 from callstate.connectors.retell.rest import RetellRest
-from callstate.domain.call import CallEventType
+from callstate.domain.call import CallEvent, CallEventType, Disposition
+from callstate.domain.effects import EffectOutcome, ScheduleCall
+from callstate.domain.ids import attempt_id, lead_key
+from callstate.execution.dialing import Dialer
 from callstate.execution.reconcile import Reconciler, ReconcileReport
 from callstate.execution.services import Services
+from callstate.execution.steps import run_effect
+from callstate.policy.routing import route
 from callstate.sandbox.app import mount_vendors
 from callstate.sandbox.retell import Delivery, Report, RetellSeed, create_retell_app
+from callstate.storage.attempts import AttemptContext
+from callstate.storage.outbound import OutboundCallView, OutboundStatus
 from callstate.storage.reconcile import ReconcileMarks
+from callstate.transition import plan
 
 KEY = "key_test_reconcile_0123456789abcdef"
 ACME_FROM = "+14155550101"
@@ -392,3 +401,170 @@ def test_a_shared_account_splits_calls_by_agent(emulator: Emulator, services: Se
         CallEventType.ENDED,
         CallEventType.ANALYZED,
     ]
+
+
+# -- calls that never connected: found through our own placed attempts ------------------------
+
+REACTIVATION = "outbound-reactivation"  # acme's audience with a cadence: +4 h, then next day
+
+
+def scheduled(services: Services, to_number: str) -> OutboundCallView:
+    """Attempt 1 of a new series, due now."""
+    now = services.clock()
+    row, _ = services.outbound.schedule(
+        workspace="acme",
+        audience=REACTIVATION,
+        lead=lead_key("acme", REACTIVATION, to_number, f"series-{to_number}"),
+        attempt=1,
+        to_number=to_number,
+        from_number=None,
+        variables={},
+        due_at=now,
+        now=now,
+    )
+    return row
+
+
+def dial(services: Services, emulator: Emulator, to_number: str) -> tuple[str, str]:
+    """Attempt 1 of a new series, placed by the product's `Dialer` a minute after the last
+    call: (attempt id, Retell call id)."""
+    emulator.clock["now"] += 60
+    row = scheduled(services, to_number)
+    placed = Dialer(services).place(row.id)
+    assert placed.status is OutboundStatus.PLACED and placed.call_id is not None, placed
+    return row.id, placed.call_id
+
+
+def next_dial(services: Services, event: CallEvent) -> ScheduleCall:
+    """What the event's workflow plans as the redial (the plan step's inputs, execution/
+    workflow.py `plan_event`), run through the real `ScheduleCall` step."""
+    workspace = services.workspaces[event.workspace]
+    agents = services.voice_agents.audiences_by_agent(workspace.id, "retell")
+    history = services.inbox.for_call(event.workspace, "retell", event.external_call_id)
+    the_plan = plan(
+        event,
+        [e for e in history if e.type is not event.type],
+        route(workspace, event, agents).audience,
+        zone=ZoneInfo(workspace.timezone),
+        hours=workspace.hours,
+    )
+    [redial] = [e for e in the_plan.effects if isinstance(e, ScheduleCall)]
+    context = AttemptContext("acme", "retell", event.external_call_id, "event:test")
+    result = run_effect(services, context, redial, {}, kill_switch=lambda *_: None)
+    assert result.outcome is EffectOutcome.SUCCEEDED, result
+    return redial
+
+
+def test_a_lost_call_that_never_connected_is_recovered_and_redialled(
+    emulator: Emulator, services: Services
+) -> None:
+    number = "+14155550142"
+    emulator.script(number, outcome="no_answer", webhooks=False)
+    attempt, call_id = dial(services, emulator, number)
+    emulator.settle()
+    # As on Retell: no `start_timestamp`, so a start-filtered listing never returns it.
+    assert "start_timestamp" not in emulator.rest.get_call(call_id)
+    assert list(emulator.rest.list_calls_since(T0 - timedelta(hours=1))) == []
+
+    first = Reconciler(services).run("acme")
+
+    assert (first.listed, first.attempts, first.recovered) == (0, 1, (call_id,))
+    assert (first.errors, first.gone, first.pending) == ((), (), 0)
+    ended, analyzed = services.inbox.for_call("acme", "retell", call_id)
+    assert (ended.type, analyzed.type) == (CallEventType.ENDED, CallEventType.ANALYZED)
+    assert analyzed.disposition is Disposition.NO_ANSWER
+    assert analyzed.end_reason == "dial_no_answer"
+    assert analyzed.context["callstate_attempt"] == attempt
+
+    redial = next_dial(services, analyzed)
+
+    first_row = services.outbound.get(attempt)
+    assert first_row is not None
+    assert (redial.attempt, redial.lead) == (2, first_row.lead)
+    # Never connected, so no end time: the cadence counts from when the outcome was learnt.
+    assert redial.due_at == analyzed.received_at + timedelta(hours=4)
+    second_row = services.outbound.get(attempt_id(first_row.lead, 2))
+    assert second_row is not None
+    assert (second_row.status, second_row.due_at) == (OutboundStatus.SCHEDULED, redial.due_at)
+    assert second_row.to_number == number
+
+    again = Reconciler(services).run("acme")
+
+    assert (again.attempts, again.recovered, again.errors) == (0, (), ())
+    assert services.inbox.count() == 2
+    assert len(services.outbound.for_lead("acme", first_row.lead)) == 2
+
+
+def test_a_call_still_dialling_is_left_for_the_next_run(
+    emulator: Emulator, services: Services, webhooks: Webhooks
+) -> None:
+    emulator.script("+14155550177", outcome="busy", webhooks=False)
+    webhooks.held = "+14155550112"
+    emulator.place("+14155550112")  # on the line until released
+    assert webhooks.reached.wait(10)
+    _, queued = dial(services, emulator, "+14155550177")  # registered behind it
+
+    first = Reconciler(services).run("acme")
+
+    assert emulator.rest.get_call(queued)["call_status"] == "registered"
+    assert (first.attempts, first.recovered, first.gone) == (1, (), ())
+    assert types_of(services, queued) == []
+
+    webhooks.release.set()
+    emulator.settle()
+    second = Reconciler(services).run("acme")
+
+    assert queued in second.recovered
+    assert types_of(services, queued) == [CallEventType.ENDED, CallEventType.ANALYZED]
+    assert services.inbox.for_call("acme", "retell", queued)[-1].end_reason == "dial_busy"
+
+
+def test_calls_retell_no_longer_has_do_not_stop_the_others(
+    emulator: Emulator, services: Services
+) -> None:
+    for number in ("+14155550131", "+14155550132", "+14155550133"):
+        emulator.script(number, outcome="no_answer", webhooks=False)
+    emulator.script("+14155550134", webhooks=False)
+    deleted_attempt, deleted = dial(services, emulator, "+14155550131")
+    kept_attempt, kept = dial(services, emulator, "+14155550132")
+    # Recorded with a call id this account does not have (deleted, or placed under a key
+    # since rotated away): the emulator answers 422, as Retell documents for an unknown id.
+    foreign = "call_under_another_account_0001"
+    foreign_attempt = scheduled(services, "+14155550133").id
+    services.outbound.placed(foreign_attempt, foreign, services.clock())
+    listed_deleted = emulator.place("+14155550134")  # connected: found by the listing
+    emulator.settle()
+    emulator.fault(f"/v2/get-call/{deleted}", status=404)
+    emulator.fault(f"/v2/get-call/{listed_deleted}", status=404)
+
+    first = Reconciler(services).run("acme")
+
+    assert first.errors == ()
+    assert (first.attempts, first.recovered) == (3, (kept,))
+    assert sorted(first.gone) == sorted([deleted, foreign, listed_deleted])
+    assert first.listed == 1 and first.watermark is not None  # the listing was not held back
+    assert types_of(services, kept) == [CallEventType.ENDED, CallEventType.ANALYZED]
+    for gone in (deleted_attempt, foreign_attempt):
+        row = services.outbound.get(gone)
+        assert row is not None and row.status is OutboundStatus.PLACED and row.reason
+    kept_row = services.outbound.get(kept_attempt)
+    assert kept_row is not None and kept_row.reason is None
+
+    second = Reconciler(services).run("acme")
+
+    assert (second.attempts, second.recovered, second.errors) == (0, (), ())
+
+
+def test_each_run_reads_a_bounded_number_of_attempts_earliest_first(
+    emulator: Emulator, services: Services
+) -> None:
+    emulator.script("+14155550151", outcome="no_answer", webhooks=False)
+    emulator.script("+14155550152", outcome="no_answer", webhooks=False)
+    _, earlier = dial(services, emulator, "+14155550151")
+    _, later = dial(services, emulator, "+14155550152")
+    emulator.settle()
+    reconciler = Reconciler(services, attempts_per_run=1)
+
+    assert reconciler.run("acme").recovered == (earlier,)
+    assert reconciler.run("acme").recovered == (later,)
+    assert reconciler.run("acme").attempts == 0

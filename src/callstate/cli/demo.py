@@ -20,6 +20,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from callstate.cli.demo_retell import RetellDemo
+from callstate.cli.demo_slack import TeamDemo
 from callstate.cli.options import ConfigDir, DataDir, settings_from
 from callstate.cli.runtime import Runtime, build_runtime
 from callstate.config.load import ConfigError
@@ -103,6 +104,7 @@ _LABELS = {
     "copy_artifacts": "recording copy",
     "schedule_call": "redial",
     "alert": "alert",
+    "flag_for_review": "review item",
 }
 
 
@@ -259,6 +261,11 @@ def demo(
             voice.play(_wait_settled)
         finally:
             voice.close()
+        team = TeamDemo(console, runtime, known[chosen], run, _report)
+        try:
+            team.play(_wait_settled)
+        finally:
+            team.close()
     console.print(_emulator_totals(runtime.base_url))
     console.print(
         f"Look around: {runtime.base_url}/api/calls · "

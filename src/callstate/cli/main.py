@@ -7,6 +7,8 @@ import typer
 from callstate.cli.agents import agents
 from callstate.cli.crm import crm
 from callstate.cli.demo import demo
+from callstate.cli.digest import digest_command
+from callstate.cli.dnc import dnc
 from callstate.cli.doctor import doctor
 from callstate.cli.reconcile import reconcile_command
 from callstate.cli.serve import serve
@@ -24,8 +26,10 @@ app.command()(demo)
 app.command()(worker)
 app.command()(doctor)
 app.command("reconcile")(reconcile_command)
+app.command("digest")(digest_command)
 app.add_typer(crm, name="crm")
 app.add_typer(agents, name="agents")
+app.add_typer(dnc, name="dnc")
 
 
 def main() -> None:

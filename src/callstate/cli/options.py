@@ -49,5 +49,7 @@ def settings_from(
         alert_poll_seconds=base.alert_poll_seconds,
         api_token=base.api_token,
         reconcile_seconds=base.reconcile_seconds,
+        ops_check_seconds=base.ops_check_seconds,
+        digest_check_seconds=base.digest_check_seconds,
         copy_artifacts=base.copy_artifacts,
     )

@@ -55,11 +55,12 @@ def reconcile_command(
     configure_logging(settings.log_level)
     runtime = build_runtime(settings, os.environ, worker=False)
     services = runtime.services
-    if workspace is not None and workspace not in services.workspaces:
-        raise typer.BadParameter(f"no workspace {workspace!r}; have {sorted(services.workspaces)}")
-    _point_at(services, retell_url)
-    reconciler = Reconciler(services)
-    try:
+    try:  # a usage error too closes the clients and database connections
+        if workspace is not None and workspace not in services.workspaces:
+            known = sorted(services.workspaces)
+            raise typer.BadParameter(f"no workspace {workspace!r}; have {known}")
+        _point_at(services, retell_url)
+        reconciler = Reconciler(services)
         reports = [reconciler.run(workspace)] if workspace else reconciler.run_all()
     finally:
         for connectors in services.connectors.values():

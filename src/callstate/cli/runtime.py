@@ -113,6 +113,8 @@ def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = 
             worker_concurrency=settings.worker_concurrency,
             executor_id=settings.executor_id,
             reconcile_seconds=float(settings.reconcile_seconds),
+            ops_check_seconds=float(settings.ops_check_seconds),
+            digest_check_seconds=float(settings.digest_check_seconds),
         ),
         services,
     )

@@ -49,11 +49,16 @@ def sandbox_seeds(workspaces: Mapping[str, Workspace]) -> dict[str, Any]:
         {a.notify_channel.lstrip("#") for w in workspaces.values() for a in w.audiences}
         | {w.alerts_to.lstrip("#") for w in workspaces.values()}
     )
-    people = {m.email: m.name for w in workspaces.values() for m in w.team}
+    # Every team member is a Slack member with the same email (owners are DM'd by email).
+    people = {
+        m.email: SlackUser(email=m.email, real_name=m.name, tz=m.timezone or w.timezone)
+        for w in workspaces.values()
+        for m in w.team
+    }
     seeds: dict[str, Any] = {
         "hubspot_properties": hubspot,
         "slack_channels": channels,
-        "slack_users": [SlackUser(email=e, real_name=n) for e, n in sorted(people.items())],
+        "slack_users": [people[email] for email in sorted(people)],
         "gohighlevel_locations": tuple(locations),
     }
     if hubspot_team:  # the portal's users are the workspaces' teams (else the defaults)

@@ -133,6 +133,11 @@ class SlackConfig(_Strict):
     kind: Literal["slack"] = "slack"
     bot_token: Secret
     base_url: str = "https://slack.com/api/"
+    signing_secret: Secret | None = Field(
+        default=None,
+        description="the Slack app's signing secret; without one the review buttons' "
+        "interactivity endpoint answers 404",
+    )
 
 
 class TeamMember(_Strict):
@@ -253,6 +258,71 @@ class Meetings(_Strict):
     )
 
 
+# Said by a caller, these mean a person should look at the call. "sue" alone would match the
+# name Sue, so only its unambiguous forms are listed.
+DEFAULT_REVIEW_PHRASES = (
+    "stop calling",
+    "do not call",
+    "don't call",
+    "take me off",
+    "remove me",
+    "lawyer",
+    "attorney",
+    "sue you",
+    "suing",
+    "complaint",
+    "scam",
+    "report you",
+)
+
+
+class VipRules(_Strict):
+    """A call from an account that matters more, judged only from what the agent extracted."""
+
+    min_icp_score: int | None = Field(
+        default=None, ge=0, le=100, description="ICP score at or above which a lead is a VIP"
+    )
+    companies: tuple[str, ...] = Field(
+        default=(), description="company names (case-insensitive) whose calls are always reviewed"
+    )
+    company_field: str = Field(default="company", description="analysis key holding the company")
+    min_deal_value: float | None = Field(
+        default=None, ge=0, description="deal value at or above which a lead is a VIP"
+    )
+    deal_value_field: str = Field(
+        default="deal_value", description="analysis key holding the expected deal value"
+    )
+
+
+class ReviewRules(_Strict):
+    """When a call goes to the review queue (a Slack message with Approve / Re-run analysis /
+    Mark do-not-call / Reassign owner buttons). Any rule that fires flags the call."""
+
+    enabled: bool = True
+    negative_sentiment: bool = Field(default=True, description="Retell's user_sentiment Negative")
+    phrases: tuple[str, ...] = Field(
+        default=DEFAULT_REVIEW_PHRASES,
+        description="said by the caller (case-insensitive, whole words)",
+    )
+    failed_booking: bool = Field(
+        default=True, description="the caller agreed a meeting the call could not book"
+    )
+    max_silence_seconds: float | None = Field(
+        default=20, gt=0, description="longest gap between utterances; none: off"
+    )
+    min_confidence: float | None = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="below this `confidence` (0-1 or a percentage) extracted by the agent",
+    )
+    unclear_outcome: bool = Field(
+        default=False,
+        description="a connected call whose outcome the agent did not state (inferred)",
+    )
+    vip: VipRules = Field(default_factory=VipRules)
+
+
 class Audience(_Strict):
     """One kind of conversation (inbound qualifier, outbound caller, ...) and where it reports."""
 
@@ -275,6 +345,53 @@ class Audience(_Strict):
     voicemail_notify: bool = Field(
         default=False, description="ping the owner for a voicemail (off: voicemails are quiet)"
     )
+    review: ReviewRules = Field(
+        default_factory=ReviewRules, description="which calls a person should review"
+    )
+
+
+def _wall_clock(value: object) -> object:
+    """YAML 1.1 reads an unquoted `9:30` as the base-60 integer 570: read it back as 09:30."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return f"{value // 60:02d}:{value % 60:02d}"
+    return value
+
+
+class DigestSchedule(_Strict):
+    """The daily digest: yesterday's numbers, posted each day at `at` in the workspace's zone."""
+
+    at: Annotated[str, BeforeValidator(_wall_clock)] = Field(
+        default="08:00",
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="local time (HH:MM, the workspace's `timezone`) the digest is sent",
+    )
+    channel: str | None = Field(
+        default=None, description="Slack channel (default: the alerts channel)"
+    )
+    enabled: bool = True
+
+
+class DncPolicy(_Strict):
+    """Do-not-call: the national registry copy must be at most 31 days old when dialling
+    (FCC 04-204; research/reliability.md §2.2). The internal list always applies."""
+
+    registry_max_age_days: int = Field(
+        default=31, ge=1, le=31, description="oldest registry import that still counts as fresh"
+    )
+    registry_required: bool | None = Field(
+        default=None,
+        description="alert when the registry copy is stale or missing (unset: required when "
+        "any audience has an outbound agent)",
+    )
+
+
+class SignatureAlerts(_Strict):
+    """Refused signed requests (forged traffic, or a secret rotated on one side only)."""
+
+    threshold: int = Field(
+        default=10, ge=1, description="refusals of one sender within the window that alert"
+    )
+    window_minutes: int = Field(default=15, ge=1, le=60, description="the window, in minutes")
 
 
 class Workspace(_Strict):
@@ -294,12 +411,22 @@ class Workspace(_Strict):
         description="Slack channel for failure alerts (default: the default "
         "audience's notify_channel)",
     )
+    review_channel: str | None = Field(
+        default=None,
+        description="Slack channel of the review queue (default: the default audience's "
+        "notify_channel)",
+    )
     audiences: tuple[Audience, ...] = Field(min_length=1)
     hours: BusinessHours | None = Field(
         default=None, description="business hours in `timezone`; none: always open"
     )
     after_hours_audience: str | None = Field(
         default=None, description="audience id that answers inbound calls outside `hours`"
+    )
+    dnc: DncPolicy = Field(default_factory=DncPolicy)
+    signature_alerts: SignatureAlerts = Field(default_factory=SignatureAlerts)
+    digest: DigestSchedule | None = Field(
+        default=None, description="the daily digest to Slack; none: only `callstate digest`"
     )
 
     @field_validator("timezone")
@@ -366,8 +493,24 @@ class Workspace(_Strict):
         return audience.crm.owner or self.default_owner
 
     @property
+    def registry_required(self) -> bool:
+        """Whether a fresh do-not-call registry copy is required: as configured, else whenever
+        the workspace dials out."""
+        if self.dnc.registry_required is not None:
+            return self.dnc.registry_required
+        return any(a.agent is not None and a.agent.direction == "outbound" for a in self.audiences)
+
+    @property
     def alerts_to(self) -> str:
         return self.alerts_channel or self.default_audience.notify_channel
+
+    @property
+    def digest_to(self) -> str:
+        return (self.digest.channel if self.digest else None) or self.alerts_to
+
+    @property
+    def review_to(self) -> str:
+        return self.review_channel or self.default_audience.notify_channel
 
     @property
     def default_audience(self) -> Audience:

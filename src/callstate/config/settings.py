@@ -49,6 +49,8 @@ class Settings:
     alert_poll_seconds: int = 30  # how long an incident gathers occurrences per thread note
     api_token: str | None = field(default=None, repr=False)  # Bearer token of the outbound API
     reconcile_seconds: int = 300  # how often the worker asks the runtime for missed calls
+    ops_check_seconds: int = 60  # signature-failure and DNC-registry checks; 0: never
+    digest_check_seconds: int = 60  # how often the worker starts due daily digests; 0: never
     copy_artifacts: bool = True  # keep recordings and transcripts under <data dir>/artifacts
 
     @classmethod
@@ -70,6 +72,8 @@ class Settings:
             alert_poll_seconds=env_int(env, "CALLSTATE_ALERT_POLL_SECONDS", 30),
             api_token=env.get("CALLSTATE_API_TOKEN") or None,
             reconcile_seconds=env_int(env, "CALLSTATE_RECONCILE_SECONDS", 300),
+            ops_check_seconds=env_int(env, "CALLSTATE_OPS_CHECK_SECONDS", 60),
+            digest_check_seconds=env_int(env, "CALLSTATE_DIGEST_CHECK_SECONDS", 60),
             copy_artifacts=env_bool(env, "CALLSTATE_COPY_ARTIFACTS", True),
         )
 

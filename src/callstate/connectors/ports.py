@@ -12,6 +12,7 @@ from typing import Protocol
 from callstate.connectors.schema import SchemaItem
 from callstate.domain.alerts import AlertView
 from callstate.domain.calendar import Attendee, Booking, Slot
+from callstate.domain.digest import DigestReport
 from callstate.domain.effects import (
     AddTags,
     AssignOwner,
@@ -23,6 +24,7 @@ from callstate.domain.effects import (
     SetFields,
     UpsertContact,
 )
+from callstate.domain.review import ReviewView
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,18 @@ class Links:
 
     contact: ObjectRef | None = None
     call_log: ObjectRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallThread:
+    """The message a call's owner notification lives in (`message`: `<channel>/<ts>`), what it
+    was rendered from, and where it went (`delivered`: "dm", or "channel" when the owner could
+    not be reached directly)."""
+
+    message: ObjectRef
+    parent: NotifyOwner
+    links: Links
+    delivered: str = "dm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,16 +154,36 @@ class Chat(Protocol):
     vendor: str
 
     def notify(self, effect: NotifyOwner, links: Links, *, recover: bool) -> ObjectRef:
-        """Post the call notification to `effect.channel`, tagged with `effect.key`.
+        """Send the call notification to `effect.owner_email` directly (Slack: look the member
+        up by email, open the DM, post), tagged with `effect.key`. Without an owner, or when no
+        member has the email (or the member is deactivated), post it to `effect.channel` with a
+        note saying how to map the owner: never lost.
 
         Not repeat-safe by nature. With `recover=True` it first looks for a message tagged with
-        the key in the channel and returns it instead of posting again.
+        the key where it would post and returns it instead of posting again. `facts`:
+        `channel`, `ts`, `delivered` ("dm" | "channel"). Raises `Transient`/`RateLimited` when
+        the chat is down (the executor retries), `Permanent` when the fallback channel is
+        unknown or the token is refused.
         """
         ...
 
-    def notify_meeting(self, effect: NotifyMeeting, links: Links, *, recover: bool) -> ObjectRef:
-        """Post a calendar change (booked, moved, cancelled) to `effect.channel`, tagged with
-        `effect.key`. Not repeat-safe by nature: with `recover=True` it looks first."""
+    def notify_meeting(
+        self,
+        effect: NotifyMeeting,
+        links: Links,
+        *,
+        recover: bool,
+        thread: CallThread | None = None,
+    ) -> ObjectRef:
+        """Tell a calendar change (booked, moved, cancelled), tagged with `effect.key`.
+
+        With `thread` (the call's owner notification): a reply in that thread, and the parent
+        rewritten so its meeting line shows `effect.meeting` now. Without: a top-level message,
+        DM'd to `effect.owner_email` when set and found, else to `effect.channel`.
+        Not repeat-safe by nature: with `recover=True` it looks for the tagged message (in the
+        thread, or where it would post) first; rewriting the parent is a set. `facts` as
+        `notify`, `delivered` may also be "thread". Raises as `notify`.
+        """
         ...
 
     def post_alert(self, channel: str, alert: AlertView, *, recover: bool) -> ObjectRef:
@@ -165,6 +199,42 @@ class Chat(Protocol):
 
     def reply(self, message: ObjectRef, text: str, *, key: str, recover: bool) -> ObjectRef:
         """A note in the message's thread, tagged with `key`; `recover=True` looks first."""
+        ...
+
+    def post_review(self, channel: str, view: ReviewView, *, recover: bool) -> ObjectRef:
+        """Post a review-queue item with its buttons to `channel`, tagged with
+        `view.message_key`. Not repeat-safe by nature: with `recover=True` it looks first."""
+        ...
+
+    def update_review(self, message: ObjectRef, view: ReviewView) -> ObjectRef:
+        """Rewrite the review message to the item's current state (who decided what; a final
+        decision removes the buttons). Safe to repeat (a set)."""
+        ...
+
+    def post_digest(
+        self, channel: str, report: DigestReport, *, key: str, recover: bool
+    ) -> ObjectRef:
+        """Post the daily digest to `channel`, tagged with `key`; `facts["ts"]` is its thread.
+
+        Not repeat-safe by nature: with `recover=True` it first looks for the tagged message.
+        """
+        ...
+
+    def upload_chart(
+        self,
+        channel: str,
+        png: bytes,
+        *,
+        title: str,
+        key: str,
+        thread_ts: str | None,
+        recover: bool,
+    ) -> ObjectRef:
+        """Share a PNG in `channel` (in the `thread_ts` thread when given), named after `key`.
+
+        Not repeat-safe by nature: with `recover=True` it first looks for the file in the
+        thread (or channel). Raises `RateLimited` on 429, `Permanent` when Slack refuses it.
+        """
         ...
 
     def check(self, channels: list[str]) -> list[SchemaItem]:

@@ -93,6 +93,11 @@ class CallEvent(BaseModel):
     caller_name: str | None = None
     caller_email: str | None = None
     analysis: Analysis | None = None
+    longest_silence_ms: int | None = Field(
+        default=None,
+        ge=0,
+        description="the longest gap between two utterances (the runtime's word timings)",
+    )
     context: dict[str, str] = Field(
         default_factory=dict,
         description="our `callstate_*` ids echoed from the runtime's call metadata "

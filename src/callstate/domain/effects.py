@@ -17,6 +17,7 @@ from callstate.domain.calendar import Attendee, BookingChangeKind
 from callstate.domain.call import Direction, Disposition, Sentiment
 from callstate.domain.fields import FieldValue
 from callstate.domain.outcome import Outcome
+from callstate.domain.review import ReviewReason
 from callstate.domain.values import Phone, UtcDateTime
 
 
@@ -138,11 +139,17 @@ class MeetingNote(BaseModel):
 
 
 class NotifyOwner(_Effect):
-    """A message to the team about a call that matters."""
+    """A message to the call's owner (a DM) about a call that matters; `channel` (the
+    audience's) takes it when the owner cannot be reached in chat, so it is never lost."""
 
     kind: Literal["notify_owner"] = "notify_owner"
     target: Literal[Target.CHAT] = Target.CHAT
     channel: str
+    owner_email: str | None = Field(default=None, description="the routed owner, DM'd")
+    owner_name: str | None = None
+    owner_zone: str = Field(default="UTC", description="IANA zone the owner reads times in")
+    company: str | None = None
+    outcome: Outcome | None = None
     audience_name: str
     caller: str
     caller_phone: Phone | None
@@ -156,6 +163,26 @@ class NotifyOwner(_Effect):
     contact: str | None = Field(default=None, description="key of the UpsertContact to link")
     call_log: str | None = Field(default=None, description="key of the LogCall to link")
     meeting: MeetingNote | None = None
+
+
+class FlagForReview(_Effect):
+    """Put the call in the review queue: an item a reviewer decides with the message's buttons.
+
+    One item per call (the key): a re-analysis converges on the same item and message."""
+
+    kind: Literal["flag_for_review"] = "flag_for_review"
+    target: Literal[Target.CHAT] = Target.CHAT
+    channel: str
+    audience: str = Field(description="the audience id, for the reviewer's actions")
+    audience_name: str
+    caller: str
+    caller_phone: Phone | None
+    outcome: Outcome
+    reasons: tuple[ReviewReason, ...] = Field(min_length=1)
+    summary: str | None
+    excerpt: str | None = Field(default=None, description="words around a matched phrase")
+    recording_url: str | None
+    contact: str | None = Field(default=None, description="key of the UpsertContact to link")
 
 
 class BookMeeting(_Effect):
@@ -182,6 +209,10 @@ class NotifyMeeting(_Effect):
     kind: Literal["notify_meeting"] = "notify_meeting"
     target: Literal[Target.CHAT] = Target.CHAT
     channel: str
+    thread: str | None = Field(
+        default=None, description="key of the call's NotifyOwner: reply in its thread"
+    )
+    owner_email: str | None = Field(default=None, description="DM'd when there is no thread")
     change: BookingChangeKind
     attendee_name: str
     attendee_phone: Phone | None
@@ -236,6 +267,7 @@ Effect = Annotated[
     | EnrollSequence
     | LogCall
     | NotifyOwner
+    | FlagForReview
     | BookMeeting
     | NotifyMeeting
     | ScheduleCall

@@ -19,7 +19,9 @@ from typing import Protocol
 
 from callstate.config.model import Audience, Workspace
 from callstate.connectors.errors import Permanent
+from callstate.domain.values import InvalidPhoneError
 from callstate.execution.services import Services
+from callstate.storage.dnc import DoNotCall
 from callstate.storage.outbound import OutboundCallView, OutboundStatus
 
 RUNTIME = "retell"
@@ -44,8 +46,8 @@ class DialGate(Protocol):
 
 
 class OpenGate:
-    """Allows every dial. The default until compliance checks (do-not-call registry, calling
-    windows, consent, caps) are written as a `DialGate`: that protocol is their seam."""
+    """Allows every dial. Other compliance checks (calling windows, consent, caps, registry
+    freshness) are each a `DialGate`: that protocol is their seam."""
 
     def check(
         self, workspace: Workspace, audience: Audience, to_number: str, now: datetime
@@ -54,6 +56,30 @@ class OpenGate:
 
 
 OPEN_GATE = OpenGate()
+
+
+class ListGate:
+    """Refuses a number on the workspace's do-not-call list (the default gate). The list is
+    read at dial time, so an opt-out recorded a moment ago stops the next dial."""
+
+    def __init__(self, dnc: DoNotCall) -> None:
+        self._dnc = dnc
+
+    def check(
+        self, workspace: Workspace, audience: Audience, to_number: str, now: datetime
+    ) -> GateDecision:
+        try:
+            entry = self._dnc.get(workspace.id, to_number)
+        except InvalidPhoneError:
+            return GateDecision(allowed=False, reason=f"not a phone number: {to_number!r}")
+        if entry is None:
+            return GateDecision(allowed=True)
+        since = entry.added_at.strftime("%Y-%m-%d %H:%M UTC")
+        return GateDecision(
+            allowed=False,
+            reason=f"on the do-not-call list since {since} ({entry.source.value}: "
+            f"{entry.reason[:200]})",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +98,9 @@ def _result(row: OutboundCallView) -> PlaceResult:
 
 
 class Dialer:
-    def __init__(self, services: Services, gate: DialGate = OPEN_GATE) -> None:
+    def __init__(self, services: Services, gate: DialGate | None = None) -> None:
         self._services = services
-        self._gate = gate
+        self._gate = gate if gate is not None else ListGate(services.dnc)
         self._attempts = services.outbound
 
     def place(self, attempt_id: str) -> PlaceResult:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from sqlalchemy.exc import SQLAlchemyError
 
 from callstate.domain.ids import change_workflow_id, place_workflow_id, workflow_id
+from callstate.execution.review import review_workflow_id
 from callstate.execution.services import Services
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ class Dispatcher:
         *,
         enqueue_change: Callable[[str, str], None] | None = None,
         enqueue_place: Callable[[str, str], None] | None = None,
+        enqueue_review: Callable[[str, str], None] | None = None,
         batch: int = 200,
         idle_poll_seconds: float = 0.5,
     ) -> None:
@@ -34,6 +36,7 @@ class Dispatcher:
         self._enqueue = enqueue
         self._enqueue_change = enqueue_change
         self._enqueue_place = enqueue_place
+        self._enqueue_review = enqueue_review
         self._batch = batch
         self._idle_poll = idle_poll_seconds
         self._wake = threading.Event()
@@ -46,7 +49,8 @@ class Dispatcher:
         for item in pending:
             self._enqueue(workflow_id(item.event_key), item.event_key)
         self._services.inbox.mark_dispatched([p.id for p in pending], self._services.clock())
-        return len(pending) + self._dispatch_changes() + self._dispatch_dials()
+        handed = len(pending) + self._dispatch_changes() + self._dispatch_dials()
+        return handed + self._dispatch_reviews()
 
     def _dispatch_changes(self) -> int:
         """Calendar changes (verified calendar webhooks) the same way: id-derived workflows."""
@@ -67,6 +71,16 @@ class Dispatcher:
             self._enqueue_place(place_workflow_id(attempt), attempt)
         self._services.outbound.mark_dispatched(due, self._services.clock())
         return len(due)
+
+    def _dispatch_reviews(self) -> int:
+        """Reviewers' recorded clicks, each one workflow named after the action."""
+        if self._enqueue_review is None:
+            return 0
+        actions = self._services.reviews.undispatched(self._batch)
+        for action_id in actions:
+            self._enqueue_review(review_workflow_id(action_id), action_id)
+        self._services.reviews.mark_dispatched(actions, self._services.clock())
+        return len(actions)
 
     def wake(self) -> None:
         """Called by an in-process webhook after it recorded an event: dispatch without waiting."""

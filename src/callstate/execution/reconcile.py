@@ -12,6 +12,15 @@ second run (or a webhook arriving late) stores nothing twice.
 The watermark never passes a call that can still change: it stops at the earliest pending
 call's start. Calls not yet listable (still dialling, no `start_timestamp`) start at or after
 the run, so when nothing is listed the watermark stops `overlap` before now.
+
+List-calls filters on `start_timestamp`, which a call that never connected (`dial_no_answer`,
+`dial_busy`, some errors) never gets, so it is never listed. Our own placed attempts cover
+those without relying on anything Retell does not document: each attempt placed within the
+lookback whose call has no `call_analyzed` yet is read with `get-call` (at most
+`attempts_per_run` a run, earliest first) and recovered the same way; one still live waits for
+the next run. A call Retell no longer has (404, or the documented 422 for an unknown id:
+deleted, or kept shorter than our lookback) is logged and reported, its attempt marked
+unrecoverable, and the run goes on, on either path.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from typing import Any
 
 import structlog
 
-from callstate.connectors.errors import ConnectorError
+from callstate.connectors.errors import ConnectorError, Permanent
 from callstate.connectors.retell.recovery import listed_call, recovered_events
 from callstate.connectors.retell.rest import RetellRest
 from callstate.connectors.retell.webhook import MalformedPayloadError
@@ -36,6 +45,9 @@ log = structlog.get_logger(__name__)
 RUNTIME = Runtime.RETELL
 LOOKBACK = timedelta(hours=24)
 OVERLAP = timedelta(minutes=10)
+ATTEMPTS_PER_RUN = 100
+# Retell answers an id it does not have with 422 (its OpenAPI document); 404 is kept too.
+_GONE = frozenset({404, 422})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +55,9 @@ class ReconcileReport:
     """One workspace's run. `watermark` is where the next run starts (less the overlap);
     None when a vendor error stopped the run and the watermark stayed where it was. `errors`
     holds that vendor error, or call objects too malformed to read (skipped; the run goes on,
-    as the webhook would have refused them too)."""
+    as the webhook would have refused them too). `attempts` counts our placed attempts read
+    back with get-call (calls list-calls cannot return); `gone` names calls Retell no longer
+    has (skipped, not errors: nothing can be done about them)."""
 
     workspace: str
     since: datetime
@@ -53,6 +67,8 @@ class ReconcileReport:
     pending: int = 0
     errors: tuple[str, ...] = ()
     watermark: datetime | None = None
+    attempts: int = 0
+    gone: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +78,8 @@ class ReconcileReport:
             "recovered": list(self.recovered),
             "pending": self.pending,
             "errors": list(self.errors),
+            "attempts": self.attempts,
+            "gone": list(self.gone),
         }
 
 
@@ -75,9 +93,13 @@ class _Tally:
     errors: list[str] = field(default_factory=list)
     holds: list[datetime] = field(default_factory=list)
     newest: datetime | None = None
+    seen: set[str] = field(default_factory=set)
+    attempts: int = 0
+    gone: list[str] = field(default_factory=list)
 
-    def saw(self, start: datetime | None) -> None:
+    def saw(self, call_id: str, start: datetime | None) -> None:
         self.listed += 1
+        self.seen.add(call_id)
         if start is not None and (self.newest is None or start > self.newest):
             self.newest = start
 
@@ -101,6 +123,8 @@ class _Tally:
             pending=self.pending,
             errors=tuple(self.errors),
             watermark=watermark,
+            attempts=self.attempts,
+            gone=tuple(self.gone),
         )
 
 
@@ -111,10 +135,12 @@ class Reconciler:
         *,
         lookback: timedelta = LOOKBACK,
         overlap: timedelta = OVERLAP,
+        attempts_per_run: int = ATTEMPTS_PER_RUN,
     ) -> None:
         self._services = services
         self._lookback = lookback
         self._overlap = overlap
+        self._attempts_per_run = attempts_per_run
         self._marks = ReconcileMarks(services.engine)
 
     def run_all(self) -> list[ReconcileReport]:
@@ -139,6 +165,7 @@ class Reconciler:
         except ConnectorError as exc:
             tally.errors.append(str(exc))
             return self._logged(tally.report(workspace_id, None))
+        self._check_attempts(workspace_id, rest, now, tally)
         watermark = tally.watermark(now - self._overlap)
         report = tally.report(workspace_id, watermark)
         self._marks.advance(workspace_id, RUNTIME.value, watermark, report.as_json(), now)
@@ -175,7 +202,7 @@ class Reconciler:
         self, workspace_id: str, rest: RetellRest, item: dict[str, Any], tally: _Tally
     ) -> None:
         listed = listed_call(item)
-        tally.saw(listed.started_at)
+        tally.saw(listed.call_id, listed.started_at)
         analyzed = event_key(workspace_id, RUNTIME, listed.call_id, CallEventType.ANALYZED)
         if self._services.inbox.get(analyzed) is not None:
             tally.known += 1
@@ -183,18 +210,71 @@ class Reconciler:
         if listed.live:
             tally.hold(listed.started_at)
             return
-        call = rest.get_call(listed.call_id)
+        call = self._fetch(rest, workspace_id, listed.call_id, tally)
+        if call is None:  # deleted since it was listed: nothing left to wait for
+            return
+        done = self._recover(workspace_id, listed.call_id, call, tally)
+        if done is False:  # still live, or finished but its analysis is not ready yet
+            tally.hold(listed.started_at)
+
+    def _check_attempts(
+        self, workspace_id: str, rest: RetellRest, now: datetime, tally: _Tally
+    ) -> None:
+        """Our placed attempts whose call has no `call_analyzed` yet, read one by one. A vendor
+        error other than "gone" ends this pass (the next run repeats it); the listing pass's
+        watermark does not depend on it."""
+        outbound = self._services.outbound
+        waiting = outbound.awaiting_outcome(
+            workspace_id, RUNTIME.value, now - self._lookback, self._attempts_per_run
+        )
+        for attempt in waiting:
+            call_id = attempt.call_id
+            if call_id is None or call_id in tally.seen:  # the listing pass just read it
+                continue
+            tally.attempts += 1
+            try:
+                call = self._fetch(rest, workspace_id, call_id, tally)
+            except ConnectorError as exc:
+                tally.errors.append(f"{call_id}: {exc}")
+                return
+            if call is None:
+                outbound.unrecoverable(
+                    attempt.id, "outcome unknown: Retell no longer has the call", now
+                )
+                continue
+            done = self._recover(workspace_id, call_id, call, tally)
+            if done is None:
+                outbound.unrecoverable(attempt.id, "outcome unknown: unreadable call object", now)
+            elif not done:
+                tally.pending += 1  # ongoing, or analysis not ready: the next run reads it
+
+    def _fetch(
+        self, rest: RetellRest, workspace_id: str, call_id: str, tally: _Tally
+    ) -> dict[str, Any] | None:
+        """The call object, or None when Retell no longer has the call (deleted, or past its
+        retention): logged and reported, never stopping the run. Other errors propagate."""
+        try:
+            return rest.get_call(call_id)
+        except Permanent as exc:
+            if exc.status not in _GONE:
+                raise
+            log.warning("reconcile.call_gone", workspace=workspace_id, call_id=call_id)
+            tally.gone.append(call_id)
+            return None
+
+    def _recover(
+        self, workspace_id: str, call_id: str, call: dict[str, Any], tally: _Tally
+    ) -> bool | None:
+        """Record the finished call's events the inbox lacks. True when its `call_analyzed`
+        is recorded, False while the call can still change, None for an unreadable object."""
         try:
             events = recovered_events(call, workspace_id, self._services.clock())
         except MalformedPayloadError as exc:
-            tally.errors.append(
-                f"{listed.call_id}: unreadable call object at {exc.field}: {exc.message}"
-            )
-            return
-        if len(events) < 2:  # still live, or finished but its analysis is not ready yet
-            tally.hold(listed.started_at)
+            tally.errors.append(f"{call_id}: unreadable call object at {exc.field}: {exc.message}")
+            return None
         if events and any(self._services.inbox.record_many(events)):
-            tally.recovered.append(listed.call_id)
+            tally.recovered.append(call_id)
+        return len(events) >= 2
 
     def _logged(self, report: ReconcileReport) -> ReconcileReport:
         log.info(
@@ -207,5 +287,7 @@ class Reconciler:
             pending=report.pending,
             errors=len(report.errors),
             advanced=report.watermark is not None,
+            attempts=report.attempts,
+            gone=len(report.gone),
         )
         return report

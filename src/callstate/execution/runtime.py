@@ -14,9 +14,12 @@ from dbos import DBOS, DBOSConfig, SetWorkflowID
 
 from callstate import __version__
 from callstate.execution.dialing import Dialer
+from callstate.execution.digest import DigestScheduler, DigestSender
 from callstate.execution.dispatcher import Dispatcher
-from callstate.execution.incidents import IncidentWatcher
+from callstate.execution.incidents import IncidentWatcher, incident_workflow_id
+from callstate.execution.ops_checks import OpsChecks
 from callstate.execution.reconcile import Reconciler
+from callstate.execution.review import ReviewActions
 from callstate.execution.services import Services
 from callstate.execution.workflow import CallEventProcessor
 
@@ -33,6 +36,20 @@ class ExecutorSettings:
     dispatch_idle_poll_seconds: float = 0.5
     executor_id: str = "local"
     reconcile_seconds: float = 300.0  # 0: never (then run `callstate reconcile` yourself)
+    ops_check_seconds: float = 60.0  # signature failures, DNC registry age; 0: never
+    digest_check_seconds: float = 60.0  # how often due daily digests are started; 0: never
+
+
+class _ShutdownNoise(logging.Filter):
+    """Drops DBOS's error for a workflow that wakes from `DBOS.sleep` after `DBOS.destroy` (an
+    incident's alert waiting for its next poll): it is not lost, the next start recovers it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (error is not None and "before DBOS was launched" in str(error))
+
+
+logging.getLogger("dbos").addFilter(_ShutdownNoise())
 
 
 class Executor:
@@ -41,6 +58,8 @@ class Executor:
         self._services = services
         self._dispatcher: Dispatcher | None = None
         self._reconciling: Periodic | None = None
+        self._checking: Periodic | None = None
+        self._digesting: Periodic | None = None
 
     def start(self) -> None:
         config: DBOSConfig = {
@@ -53,9 +72,10 @@ class Executor:
             "log_level": "WARNING",
         }
         DBOS(config=config)
-        processor = CallEventProcessor(
-            self._services, IncidentWatcher(self._services), Dialer(self._services)
-        )
+        watcher = IncidentWatcher(self._services)
+        processor = CallEventProcessor(self._services, watcher, Dialer(self._services))
+        digests = DigestSender(self._services)
+        reviews = ReviewActions(self._services)
         DBOS.launch()
         queue = DBOS.register_queue(
             QUEUE,
@@ -75,11 +95,16 @@ class Executor:
             with SetWorkflowID(workflow_id):
                 queue.enqueue(processor.place_call, attempt_id)
 
+        def enqueue_review(workflow_id: str, action_id: str) -> None:
+            with SetWorkflowID(workflow_id):
+                queue.enqueue(reviews.run, action_id)
+
         self._dispatcher = Dispatcher(
             self._services,
             enqueue,
             enqueue_change=enqueue_change,
             enqueue_place=enqueue_place,
+            enqueue_review=enqueue_review,
             batch=self._settings.dispatch_batch,
             idle_poll_seconds=self._settings.dispatch_idle_poll_seconds,
         )
@@ -90,12 +115,35 @@ class Executor:
                 "callstate-reconcile", self._settings.reconcile_seconds, reconciler.run_all
             )
             self._reconciling.start()
+        if self._settings.ops_check_seconds > 0:
+
+            def tell(incident_id: str) -> None:
+                with SetWorkflowID(incident_workflow_id(incident_id)):
+                    DBOS.start_workflow(watcher.watch, incident_id)
+
+            checks = OpsChecks(self._services, tell)
+            self._checking = Periodic(
+                "callstate-ops-checks", self._settings.ops_check_seconds, checks.run_all
+            )
+            self._checking.start()
+        if self._settings.digest_check_seconds > 0:
+            scheduler = DigestScheduler(self._services, digests.start)
+            self._digesting = Periodic(
+                "callstate-digest", self._settings.digest_check_seconds, scheduler.run
+            )
+            self._digesting.start()
 
     def wake(self) -> None:
         if self._dispatcher is not None:
             self._dispatcher.wake()
 
     def stop(self) -> None:
+        if self._digesting is not None:
+            self._digesting.stop()
+            self._digesting = None
+        if self._checking is not None:
+            self._checking.stop()
+            self._checking = None
         if self._reconciling is not None:
             self._reconciling.stop()
             self._reconciling = None

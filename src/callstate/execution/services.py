@@ -18,11 +18,15 @@ from callstate.storage.artifacts import CallArtifacts
 from callstate.storage.attempts import EffectLedger
 from callstate.storage.booking_changes import BookingChanges
 from callstate.storage.calls import Calls
+from callstate.storage.chat_threads import ChatThreads
+from callstate.storage.dnc import DoNotCall
 from callstate.storage.events import EventInbox
 from callstate.storage.incidents import Incidents
 from callstate.storage.meetings import Meetings
 from callstate.storage.outbound import OutboundCalls
+from callstate.storage.review import ReviewQueue
 from callstate.storage.routing import OwnerCounters
+from callstate.storage.signature_failures import SignatureFailures
 
 
 def utc_now() -> datetime:
@@ -78,6 +82,10 @@ class Services:
         self.booking_changes = BookingChanges(self.engine)
         self.voice_agents = VoiceAgents(self.engine)
         self.outbound = OutboundCalls(self.engine)
+        self.reviews = ReviewQueue(self.engine)
+        self.chat_threads = ChatThreads(self.engine)
+        self.dnc = DoNotCall(self.engine)
+        self.signature_failures = SignatureFailures(self.engine)
         self.artifacts = (
             ArtifactCopier(self.artifacts_dir, CallArtifacts(self.engine), clock=self.clock)
             if self.artifacts_dir is not None

@@ -31,6 +31,7 @@ from callstate.domain.effects import (
     EffectResult,
     EnrollSequence,
     EnsureDeal,
+    FlagForReview,
     LogCall,
     NotifyMeeting,
     NotifyOwner,
@@ -41,7 +42,9 @@ from callstate.domain.effects import (
 from callstate.domain.ids import attempt_id
 from callstate.execution.artifacts import MediaOf
 from callstate.execution.booking import book_agreed
+from callstate.execution.chat_threads import notify_meeting, notify_owner
 from callstate.execution.faults import fault_point
+from callstate.execution.review_items import flag_for_review
 from callstate.execution.services import Services
 from callstate.storage.attempts import AttemptContext, AttemptStatus
 
@@ -73,11 +76,21 @@ def summary_of(effect: Effect) -> dict[str, Any]:
                 "transcript_chars": len(effect.transcript or ""),
             }
         case NotifyOwner():
-            return {"channel": effect.channel, "disposition": effect.disposition.value}
+            return {
+                "channel": effect.channel,
+                "owner": effect.owner_email,
+                "disposition": effect.disposition.value,
+            }
+        case FlagForReview():
+            return {"channel": effect.channel, "reasons": [r.code for r in effect.reasons]}
         case BookMeeting():
             return {"owner": effect.owner_email, "start": effect.start.isoformat()}
         case NotifyMeeting():
-            return {"channel": effect.channel, "change": effect.change.value}
+            return {
+                "channel": effect.channel,
+                "change": effect.change.value,
+                "in_thread": effect.thread is not None,
+            }
         case ScheduleCall():
             return {"attempt": effect.attempt, "due_at": effect.due_at.isoformat()}
         case Alert():
@@ -135,7 +148,12 @@ def _call_vendor(
             links = Links(
                 contact=_ref(results, effect.contact), call_log=_ref(results, effect.call_log)
             )
-            return connectors.chat.notify(_with_booking(effect, results), links, recover=recover)
+            chat, notice = connectors.chat, _with_booking(effect, results)
+            return notify_owner(services, context, chat, notice, links, recover=recover)
+        case FlagForReview():
+            linked = _ref(results, effect.contact)
+            chat = connectors.chat
+            return flag_for_review(services, context, effect, chat, linked, recover=recover)
         case BookMeeting():
             if connectors.calendar is None:
                 raise Permanent("calendar", "the workspace has no `calendar` configured")
@@ -149,7 +167,8 @@ def _call_vendor(
             )
         case NotifyMeeting():
             links = Links(contact=_ref(results, effect.contact))
-            return connectors.chat.notify_meeting(effect, links, recover=recover)
+            chat = connectors.chat
+            return notify_meeting(services, context, chat, effect, links, recover=recover)
         case ScheduleCall():
             return _schedule(services, context, effect)
         case CopyArtifacts():

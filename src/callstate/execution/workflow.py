@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from callstate.config.model import Workspace
 from callstate.connectors.errors import ConnectorError, RateLimited, Transient, Unsupported
 from callstate.domain.alerts import effect_incident_key
-from callstate.domain.call import CallEvent, CallEventType, CallStatus
+from callstate.domain.call import CallEvent, CallEventType, CallStatus, Runtime
 from callstate.domain.effects import (
     AddTags,
     Alert,
@@ -34,12 +34,14 @@ from callstate.domain.effects import (
     EffectResult,
     EnrollSequence,
     EnsureDeal,
+    FlagForReview,
     LogCall,
     NotifyMeeting,
     NotifyOwner,
     Plan,
     ScheduleCall,
     SetFields,
+    Target,
     UpsertContact,
 )
 from callstate.domain.ids import change_workflow_id, pool_key, workflow_id
@@ -48,6 +50,7 @@ from callstate.execution.dialing import Dialer, PlaceResult
 from callstate.execution.incidents import IncidentWatcher, incident_workflow_id
 from callstate.execution.services import Services
 from callstate.execution.steps import run_effect
+from callstate.policy.digest import planned_outcome
 from callstate.policy.followup import FLAG_KEY
 from callstate.policy.routing import route
 from callstate.storage.attempts import AttemptContext
@@ -75,7 +78,7 @@ class CallEventProcessor(DBOSConfiguredInstance):
             event.workspace, event.runtime.value, event.external_call_id, workflow_id(event_key)
         )
         results: dict[str, EffectResult] = {}
-        for effect in the_plan.effects:
+        for effect in chat_last(the_plan.effects):
             results[effect.key] = self._execute(context, effect, results)
         subject = f"{event.runtime.value} call {event.external_call_id}"
         self._tell_incidents(event.workspace, subject, list(results.values()))
@@ -176,6 +179,7 @@ class CallEventProcessor(DBOSConfiguredInstance):
             workspace=workspace_id,
             team={m.email: m for m in workspace.team},
             zone=ZoneInfo(workspace.timezone),
+            call=(Runtime(view.runtime), view.external_call_id) if view is not None else None,
         )
         if view is not None:
             return workspace_id, view.runtime, view.external_call_id, the_plan
@@ -281,6 +285,8 @@ class CallEventProcessor(DBOSConfiguredInstance):
                 return self.log_call
             case NotifyOwner():
                 return self.notify_owner
+            case FlagForReview():
+                return self.flag_for_review
             case BookMeeting():
                 return self.book_meeting
             case NotifyMeeting():
@@ -329,7 +335,17 @@ class CallEventProcessor(DBOSConfiguredInstance):
             pool=pool_key(match.audience.id),
             hours=workspace.hours,
             flags=flags,
+            review_channel=workspace.review_to,
         )
+        outcome = planned_outcome(the_plan)
+        if outcome is not None:  # the digest counts calls by it
+            services.calls.record_outcome(
+                event.workspace,
+                event.runtime.value,
+                event.external_call_id,
+                outcome.value,
+                services.clock(),
+            )
         return event, the_plan
 
     @DBOS.step(name="callstate.effect.upsert_contact")
@@ -380,6 +396,12 @@ class CallEventProcessor(DBOSConfiguredInstance):
     ) -> EffectResult:
         return run_effect(self.services, context, effect, results)
 
+    @DBOS.step(name="callstate.effect.flag_for_review")
+    def flag_for_review(
+        self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
+    ) -> EffectResult:
+        return run_effect(self.services, context, effect, results)
+
     @DBOS.step(name="callstate.effect.book_meeting")
     def book_meeting(
         self, context: AttemptContext, effect: Effect, results: dict[str, EffectResult]
@@ -419,6 +441,12 @@ class CallEventProcessor(DBOSConfiguredInstance):
             status,
             self.services.clock(),
         )
+
+
+def chat_last(effects: tuple[Effect, ...]) -> list[Effect]:
+    """The plan's order, chat messages moved last: a chat outage retrying a message must not
+    hold back the CRM and calendar work (a message's `needs` come earlier, so they still hold)."""
+    return sorted(effects, key=lambda effect: effect.target is Target.CHAT)
 
 
 def _ok(result: EffectResult) -> bool:

@@ -43,6 +43,7 @@ class CallView:
     flags: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
+    outcome: str | None = None  # `Outcome` value, once the analysed event is planned
 
 
 def _view(row: CallRow) -> CallView:
@@ -58,6 +59,7 @@ def _view(row: CallRow) -> CallView:
         flags=tuple(row.flags),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        outcome=row.outcome,
     )
 
 
@@ -121,6 +123,22 @@ class Calls:
                     CallRow.external_call_id == external_call_id,
                 )
                 .values(status=status.value, updated_at=now)
+            )
+
+    def record_outcome(
+        self, workspace: str, runtime: str, external_call_id: str, outcome: str, now: datetime
+    ) -> None:
+        """Keep what the analysis was planned as (the digest counts by it). A set: a replayed
+        plan writes the same value."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(CallRow)
+                .where(
+                    CallRow.workspace == workspace,
+                    CallRow.runtime == runtime,
+                    CallRow.external_call_id == external_call_id,
+                )
+                .values(outcome=outcome, updated_at=now)
             )
 
     def get(self, workspace: str, runtime: str, external_call_id: str) -> CallView | None:

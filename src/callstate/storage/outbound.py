@@ -14,11 +14,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, exists, select, update
 
+from callstate.domain.call import CallEventType
 from callstate.domain.ids import attempt_id
 from callstate.storage.dialect import insert_ignoring_conflicts
-from callstate.storage.tables import OutboundCallRow
+from callstate.storage.tables import CallEventRow, OutboundCallRow
 
 
 class OutboundStatus(StrEnum):
@@ -150,6 +151,44 @@ class OutboundCalls:
             .order_by(OutboundCallRow.created_at.desc(), OutboundCallRow.id.desc())
             .limit(limit)
         )
+
+    def awaiting_outcome(
+        self, workspace: str, runtime: str, since: datetime, limit: int
+    ) -> list[OutboundCallView]:
+        """Attempts placed at or after `since` whose call has no `call_analyzed` in the inbox
+        and that are not marked `unrecoverable`, the earliest placed first, at most `limit`.
+
+        Reconciliation reads back these calls one by one: a call that never connected has no
+        `start_timestamp`, so Retell's list-calls (filtered on it) never returns it. A placed
+        row is not changed again (only `unrecoverable` writes to it), so its `updated_at` is
+        when it was placed."""
+        analyzed = exists().where(
+            CallEventRow.workspace == OutboundCallRow.workspace,
+            CallEventRow.runtime == OutboundCallRow.runtime,
+            CallEventRow.external_call_id == OutboundCallRow.call_id,
+            CallEventRow.event_type == CallEventType.ANALYZED.value,
+        )
+        return self._many(
+            select(OutboundCallRow.__table__)
+            .where(
+                OutboundCallRow.workspace == workspace,
+                OutboundCallRow.runtime == runtime,
+                OutboundCallRow.status == OutboundStatus.PLACED.value,
+                OutboundCallRow.call_id.is_not(None),
+                OutboundCallRow.reason.is_(None),
+                OutboundCallRow.updated_at >= since,
+                ~analyzed,
+            )
+            .order_by(OutboundCallRow.updated_at, OutboundCallRow.id)
+            .limit(limit)
+        )
+
+    def unrecoverable(self, id_: str, reason: str, now: datetime) -> OutboundCallView:
+        """The runtime cannot tell this placed attempt's outcome (its call was deleted, or
+        its object cannot be read): it stays `placed`, with `reason`, and `awaiting_outcome`
+        no longer lists it. Other statuses are left as they are. Safe to repeat. Raises
+        `OutboundNotFoundError`."""
+        return self._move(id_, [OutboundStatus.PLACED], now, reason=reason)
 
     def due(self, now: datetime, limit: int) -> list[str]:
         """Ids of scheduled attempts due by `now` and not yet handed to a workflow, oldest due

@@ -22,7 +22,10 @@ class Base(DeclarativeBase):
 
 class CallRow(Base):
     __tablename__ = "calls"
-    __table_args__ = (UniqueConstraint("workspace", "runtime", "external_call_id"),)
+    __table_args__ = (
+        UniqueConstraint("workspace", "runtime", "external_call_id"),
+        Index("ix_calls_day", "workspace", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace: Mapped[str] = mapped_column(String(64))
@@ -36,6 +39,7 @@ class CallRow(Base):
     flags: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    outcome: Mapped[str | None] = mapped_column(String(32))  # set when the analysis is planned
 
 
 class CallEventRow(Base):
@@ -65,6 +69,7 @@ class EffectAttemptRow(Base):
     __table_args__ = (
         Index("ix_effect_attempts_key", "idempotency_key"),
         Index("ix_effect_attempts_call", "workspace", "runtime", "external_call_id"),
+        Index("ix_effect_attempts_day", "workspace", "kind", "finished_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -200,6 +205,7 @@ class OutboundCallRow(Base):
         UniqueConstraint("workspace", "lead", "attempt"),
         Index("ix_outbound_calls_due", "status", "due_at"),
         Index("ix_outbound_calls_call", "workspace", "call_id"),
+        Index("ix_outbound_calls_number", "workspace", "to_number"),
     )
 
     id: Mapped[str] = mapped_column(String(120), primary_key=True)
@@ -247,3 +253,123 @@ class CallArtifactRow(Base):
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     copied_at: Mapped[datetime]
+
+
+class DncNumberRow(Base):
+    """A number the workspace must not dial, and why (kept, never auto-removed: research
+    reliability.md §6 rule 2)."""
+
+    __tablename__ = "dnc_numbers"
+
+    workspace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime]
+
+
+class DncRegistryImportRow(Base):
+    """One import of a national/state registry file; the newest dates the workspace's copy."""
+
+    __tablename__ = "dnc_registry_imports"
+    __table_args__ = (Index("ix_dnc_registry_imports_latest", "workspace", "imported_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime]
+    numbers: Mapped[int]
+    source: Mapped[str] = mapped_column(String(200))
+
+
+class SignatureFailureRow(Base):
+    """Refused signed requests per workspace, sender and minute: a counter, not a log."""
+
+    __tablename__ = "signature_failures"
+
+    workspace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    minute: Mapped[datetime] = mapped_column(primary_key=True)
+    count: Mapped[int]
+
+
+class ChatThreadRow(Base):
+    """Where a call's owner notification was posted: later messages about the call reply in
+    its thread, and the parent is re-rendered from `payload` (the effect) and `links`."""
+
+    __tablename__ = "chat_threads"
+
+    workspace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    thread_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    ts: Mapped[str] = mapped_column(String(32))
+    delivered: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]]
+    links: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReviewItemRow(Base):
+    """A call in the review queue: why it was flagged, its Slack message, the decision.
+
+    `key` is the `FlagForReview` effect's key (one item per call); `id` is derived from it."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (Index("ix_review_items_queue", "workspace", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    workspace: Mapped[str] = mapped_column(String(64))
+    runtime: Mapped[str] = mapped_column(String(16))
+    external_call_id: Mapped[str] = mapped_column(String(128))
+    audience: Mapped[str] = mapped_column(String(64))
+    caller: Mapped[str] = mapped_column(String(200))
+    caller_phone: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(32))
+    reasons: Mapped[list[Any]] = mapped_column(JSON)
+    summary: Mapped[str | None] = mapped_column(Text)
+    excerpt: Mapped[str | None] = mapped_column(Text)
+    recording_url: Mapped[str | None] = mapped_column(Text)
+    contact_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str | None] = mapped_column(String(64))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_by_name: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None]
+    decision_detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ReviewActionRow(Base):
+    """One reviewer action on an item; `(item, action, value)` is unique, so the same click
+    twice is one action (and one workflow)."""
+
+    __tablename__ = "review_actions"
+    __table_args__ = (
+        UniqueConstraint("item", "action", "value"),
+        Index("ix_review_actions_undispatched", "dispatched_at", "requested_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    item: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(200))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    result: Mapped[str | None] = mapped_column(Text)
+    dispatched_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class OpsMarkRow(Base):
+    """An ops check's occurrence already recorded for a period (one per period, any worker)."""
+
+    __tablename__ = "ops_marks"
+
+    workspace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    period: Mapped[datetime] = mapped_column(primary_key=True)

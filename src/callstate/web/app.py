@@ -21,6 +21,7 @@ from callstate.web.calendar_hooks import calendar_router
 from callstate.web.inbound import inbound_router
 from callstate.web.outbound import outbound_router
 from callstate.web.recorder import BatchRecorder
+from callstate.web.slack import slack_router
 from callstate.web.tools import tools_router
 from callstate.web.webhooks import retell_router
 
@@ -58,6 +59,7 @@ def create_app(
     app.include_router(inbound_router(services, callers))
     app.include_router(tools_router(services, desk))
     app.include_router(calendar_router(services, on_recorded))
+    app.include_router(slack_router(services, on_recorded))
     app.include_router(api_router(services))
     app.include_router(
         outbound_router(services, api_token=api_token, sandbox=sandbox, on_scheduled=on_recorded)

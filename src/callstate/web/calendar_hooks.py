@@ -25,7 +25,8 @@ from callstate.connectors.calendly.webhook import (
 )
 from callstate.domain.calendar import BookingChange
 from callstate.execution.services import Services
-from callstate.web.ingress import problem
+from callstate.storage.signature_failures import SignatureSource
+from callstate.web.ingress import problem, record_refusal
 
 log = structlog.get_logger(__name__)
 MAX_BODY_BYTES = 512 * 1024
@@ -52,6 +53,7 @@ def calendar_router(services: Services, on_recorded: Callable[[], None]) -> APIR
         workspace: str,
         request: Request,
         vendor: str,
+        source: SignatureSource,
         secret_of: Callable[[Workspace], str | None],
         verified: Callable[[str, bytes], bool],
         parse: Callable[[bytes], BookingChange],
@@ -65,6 +67,7 @@ def calendar_router(services: Services, on_recorded: Callable[[], None]) -> APIR
             return problem(413, f"body larger than {MAX_BODY_BYTES} bytes")
         if not verified(secret, body):
             log.warning("calendar_webhook.rejected", workspace=workspace, vendor=vendor)
+            record_refusal(services.signature_failures, workspace, source, services.clock())
             return problem(401, f"invalid or missing {vendor} signature")
         try:
             change = parse(body)
@@ -93,6 +96,7 @@ def calendar_router(services: Services, on_recorded: Callable[[], None]) -> APIR
             workspace,
             request,
             "Cal.com",
+            SignatureSource.CALCOM,
             _calcom_secret,
             lambda secret, body: verify_calcom_signature(
                 secret, body, request.headers.get("x-cal-signature-256")
@@ -106,6 +110,7 @@ def calendar_router(services: Services, on_recorded: Callable[[], None]) -> APIR
             workspace,
             request,
             "Calendly",
+            SignatureSource.CALENDLY,
             _calendly_key,
             lambda secret, body: verify_calendly_signature(
                 secret,

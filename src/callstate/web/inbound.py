@@ -10,7 +10,7 @@ forged request gets 401 before anything is looked up.
 
 from __future__ import annotations
 
-from functools import partial
+import asyncio
 
 import structlog
 from fastapi import APIRouter, Request, Response
@@ -48,24 +48,22 @@ def inbound_router(
         if body is None:
             return problem(413, f"body larger than {MAX_INBOUND_BODY_BYTES} bytes")
         now_ms = int(services.clock().timestamp() * 1000)
-        if refused(request, body, config, now_ms, "inbound.rejected"):
+        failures = services.signature_failures
+        if refused(request, body, config, now_ms, "inbound.rejected", failures=failures):
             return unsigned()
         try:
             call = parse_inbound(body)
         except MalformedPayloadError as exc:
             return problem(400, f"malformed payload at {exc.field}: {exc.message}", field=exc.field)
         pipeline = audience_for_number(config, call.to_number).audience.crm.pipeline
-        snapshot, state = await run_in_threadpool(
-            partial(
-                callers.look_up,
-                config,
-                call.from_number,
-                pipeline,
-                call_id=call.call_id,
-                asker="inbound",
-            )
+        # The agent ids (a database read every 30 s, else cached) are read while the CRM is.
+        agents_read = asyncio.ensure_future(
+            run_in_threadpool(services.voice_agents.by_audience, workspace, "retell")
         )
-        agents = await run_in_threadpool(services.voice_agents.by_audience, workspace, "retell")
+        snapshot, state = await callers.look_up_async(
+            config, call.from_number, pipeline, call_id=call.call_id, asker="inbound"
+        )
+        agents = await agents_read
         # The clock is read after the lookup: the decision is about when the call is answered.
         decision = decide(
             config,

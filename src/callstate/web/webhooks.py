@@ -43,7 +43,9 @@ def retell_router(
             return problem(413, f"body larger than {MAX_BODY_BYTES} bytes")
         now = services.clock()
         # A security event: logged without the body (ASVS 16.3.3).
-        if refused(request, body, config, int(now.timestamp() * 1000), "webhook.rejected"):
+        now_ms = int(now.timestamp() * 1000)
+        failures = services.signature_failures
+        if refused(request, body, config, now_ms, "webhook.rejected", failures=failures):
             return unsigned()
         try:
             event = parse(body, workspace, now)

@@ -97,6 +97,7 @@ class Opportunity(_Wire):
     status: str = "open"
     assignedTo: str | None = None  # noqa: N815
     updatedAt: str = ""  # noqa: N815
+    monetaryValue: float | None = None  # noqa: N815
 
 
 class OpportunityResponse(_Wire):

@@ -149,7 +149,9 @@ class GoHighLevelCrm:
             existing = self._create_opportunity(effect, contact, pipeline, stages, target)
             if _position(existing) == target:
                 reason = f"created at {labels.get(target, target)}"
-                return self._deal_ref(existing.id, pipeline, target, labels, reason)
+                return self._deal_ref(
+                    existing.id, pipeline, target, labels, reason, amount=existing.monetaryValue
+                )
         order = [*labels, *CLOSED]
         move = decide_move(
             _position(existing), target, order, allow_backwards=effect.allow_backwards
@@ -166,7 +168,9 @@ class GoHighLevelCrm:
         reason = move.reason
         for stage_id, name in labels.items():
             reason = reason.replace(stage_id, name)
-        return self._deal_ref(existing.id, pipeline, move.stage, labels, reason)
+        return self._deal_ref(
+            existing.id, pipeline, move.stage, labels, reason, amount=existing.monetaryValue
+        )
 
     def _find_opportunity(self, contact_id: str, pipeline_id: str) -> api.Opportunity | None:
         """The contact's opportunity in the pipeline: an open one, else the latest closed one
@@ -229,18 +233,23 @@ class GoHighLevelCrm:
         stage: str,
         labels: dict[str, str],
         reason: str,
+        *,
+        amount: float | None = None,
     ) -> ObjectRef:
+        facts = {
+            "stage": stage,
+            "pipeline": pipeline.id,
+            "stage_label": labels.get(stage, stage),
+            "pipeline_label": pipeline.name,
+        }
+        if amount is not None:  # the deal value the daily digest sums
+            facts["amount"] = str(amount)
         return ObjectRef(
             VENDOR,
             deal_id,
             None if self._public else f"{self._http.base_url}/opportunities/{deal_id}",
             detail=reason,
-            facts={
-                "stage": stage,
-                "pipeline": pipeline.id,
-                "stage_label": labels.get(stage, stage),
-                "pipeline_label": pipeline.name,
-            },
+            facts=facts,
         )
 
     # -- owners -----------------------------------------------------------------------------

@@ -108,7 +108,7 @@ class HubSpotCrm:
         deal_ref = None
         if deal is not None and not self._closed(deal):
             pipeline_id = deal.properties.get("pipeline") or ""
-            deal_ref = self._deal_ref(deal.id, pipeline_id, stage or "", f"open at {stage}")
+            deal_ref = self._deal_ref(deal, pipeline_id, stage or "", f"open at {stage}")
         return mapping.snapshot(
             self._ref("0-1", "contacts", found.id),
             found.properties,
@@ -177,15 +177,18 @@ class HubSpotCrm:
         if existing is None:
             existing = self._create_deal(effect, contact, pipeline.id, target)
             if existing.properties.get("dealstage") == target:
-                return self._deal_ref(existing.id, pipeline.id, target, f"created at {target}")
+                return self._deal_ref(existing, pipeline.id, target, f"created at {target}")
         current = existing.properties.get("dealstage") or ""
         move = decide_move(current, target, order, allow_backwards=effect.allow_backwards)
         if move.moved:
             self._patch("deals", existing.id, {"dealstage": move.stage, "pipeline": pipeline.id})
-        return self._deal_ref(existing.id, pipeline.id, move.stage, move.reason)
+        return self._deal_ref(existing, pipeline.id, move.stage, move.reason)
 
     def _find_deal(self, key: str) -> api.SimpleObject | None:
-        params = {"idProperty": self._config.deal_key_property, "properties": "dealstage,pipeline"}
+        params = {
+            "idProperty": self._config.deal_key_property,
+            "properties": "dealstage,pipeline,amount",
+        }
         return self._http.find(
             api.SimpleObject, f"{api.OBJECTS}/deals/{quote(key, safe='')}", params
         )
@@ -232,13 +235,18 @@ class HubSpotCrm:
             VENDOR, f"pipeline {pipeline.label!r} has no stage {id_or_label!r} (see `crm plan`)"
         )
 
-    def _deal_ref(self, deal_id: str, pipeline: str, stage: str, reason: str) -> ObjectRef:
+    def _deal_ref(
+        self, deal: api.SimpleObject, pipeline: str, stage: str, reason: str
+    ) -> ObjectRef:
+        facts = {"stage": stage, "pipeline": pipeline}
+        if amount := deal.properties.get("amount"):  # the deal value the daily digest sums
+            facts["amount"] = amount
         return ObjectRef(
             VENDOR,
-            deal_id,
-            self._record_url("0-3", "deals", deal_id),
+            deal.id,
+            self._record_url("0-3", "deals", deal.id),
             detail=reason,
-            facts={"stage": stage, "pipeline": pipeline},
+            facts=facts,
         )
 
     # -- owners -----------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
-from callstate.connectors.retell.wire import WireCall, WireEnvelope
+from callstate.connectors.retell.wire import WireCall, WireEnvelope, WireUtterance
 from callstate.domain.call import (
     Analysis,
     CallEvent,
@@ -85,6 +86,19 @@ def _first(sources: list[dict[str, Any]], keys: tuple[str, ...]) -> str | None:
     return None
 
 
+def longest_silence_ms(utterances: list[WireUtterance] | None) -> int | None:
+    """The longest gap between one utterance's last word and the next one's first, from
+    `transcript_object`'s word timings; None without two timed utterances."""
+    spans = [
+        (min(starts), max(ends))
+        for u in utterances or []
+        if (starts := [w.start for w in u.words or [] if w.start is not None])
+        and (ends := [w.end for w in u.words or [] if w.end is not None])
+    ]
+    gaps = [later[0] - earlier[1] for earlier, later in pairwise(spans)]
+    return max(0, round(max(gaps) * 1000)) if gaps else None
+
+
 def to_event(
     envelope: WireEnvelope, event_type: CallEventType, workspace: str, received_at: datetime
 ) -> CallEvent:
@@ -114,6 +128,7 @@ def to_event(
         duration_ms=call.duration_ms,
         transcript=call.transcript,
         recording_url=call.recording_url,
+        longest_silence_ms=longest_silence_ms(call.transcript_object),
         caller_name=_first(sources, _NAME_KEYS),
         caller_email=_first(sources, _EMAIL_KEYS),
         context=context_of(call.metadata),

@@ -212,6 +212,13 @@ class RetellRest:
             )
         return str(call.call_id)
 
+    def rerun_analysis(self, call_id: str) -> Settings:
+        """Recompute the call's post-call analysis (`PUT /rerun-call-analysis/{call_id}`); the
+        call object as Retell answers it. Charged by Retell, so callers key it: repeating it
+        reruns (and charges) again. Permanent if the call is unknown."""
+        with _errors():
+            return _plain(self._sdk.call.rerun_analysis(call_id))
+
     def get_call(self, call_id: str) -> Settings:
         """The call object as Retell holds it now. Safe to repeat. Permanent if unknown."""
         with _errors():

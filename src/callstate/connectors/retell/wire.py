@@ -23,6 +23,16 @@ class WireAnalysis(_Wire):
     custom_analysis_data: dict[str, Any] | None = None
 
 
+class WireWord(_Wire):
+    start: float | None = None  # seconds of audio time, approximate (voice.md §1.5)
+    end: float | None = None
+
+
+class WireUtterance(_Wire):
+    role: str | None = None
+    words: list[WireWord] | None = None
+
+
 class WireCall(_Wire):
     call_id: str = Field(min_length=1, max_length=128)
     agent_id: str = Field(min_length=1, max_length=128)
@@ -35,6 +45,7 @@ class WireCall(_Wire):
     end_timestamp: int | None = None
     duration_ms: int | None = Field(default=None, ge=0)
     transcript: str | None = None
+    transcript_object: list[WireUtterance] | None = None
     recording_url: str | None = None
     scrubbed_recording_url: str | None = None
     disconnection_reason: str | None = None

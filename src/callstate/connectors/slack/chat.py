@@ -17,13 +17,19 @@ from slack_sdk.web import SlackResponse
 
 from callstate.config.model import SlackConfig
 from callstate.connectors.errors import ConnectorError, Permanent, RateLimited, Transient
-from callstate.connectors.ports import Links, ObjectRef
+from callstate.connectors.ports import CallThread, Links, ObjectRef
 from callstate.connectors.schema import SchemaItem, SchemaState
 from callstate.connectors.slack.alert_blocks import alert_blocks, alert_text
-from callstate.connectors.slack.blocks import build_blocks, fallback_text
+from callstate.connectors.slack.blocks import build_blocks, fallback_text, unmapped_note
+from callstate.connectors.slack.digest_blocks import digest_blocks, digest_text
 from callstate.connectors.slack.meeting_blocks import meeting_blocks, meeting_text
+from callstate.connectors.slack.review_blocks import review_blocks, review_text
+from callstate.connectors.slack.uploads import file_name, find_file, upload
 from callstate.domain.alerts import AlertView
+from callstate.domain.calendar import BookingChangeKind
+from callstate.domain.digest import DigestReport
 from callstate.domain.effects import NotifyMeeting, NotifyOwner
+from callstate.domain.review import ReviewView
 
 VENDOR = "slack"
 PUBLIC_API = "https://slack.com/api/"
@@ -31,6 +37,9 @@ EVENT_TYPE = "callstate_call"
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{8,}$")
 # Slack answers HTTP 200 with ok:false; these errors are worth another try.
 _TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+# The owner is not (or no longer) a member Slack can DM: the channel takes the message.
+_THREAD = "reply in the call's thread"
+_NO_MEMBER = {"users_not_found", "user_not_found", "user_disabled", "account_inactive"}
 
 
 class SlackChat:
@@ -47,14 +56,65 @@ class SlackChat:
             retry_handlers=[],
         )
         self._channel_ids: dict[str, str] = {}
+        self._user_ids: dict[str, str] = {}  # lower-cased email → member id
+        self._dm_ids: dict[str, str] = {}  # member id → DM channel id
 
     def notify(self, effect: NotifyOwner, links: Links, *, recover: bool) -> ObjectRef:
-        blocks = build_blocks(effect, links)
-        return self._post(effect.channel, effect.key, fallback_text(effect), blocks, recover)
+        """DM the routed owner (users.lookupByEmail → conversations.open → chat.postMessage);
+        an owner Slack does not know gets the message in `effect.channel` with a note."""
+        dm = self._dm(effect.owner_email)
+        unmapped = dm is None and effect.owner_email is not None
+        return self._post(
+            dm or effect.channel,
+            effect.key,
+            fallback_text(effect, unmapped=unmapped),
+            build_blocks(effect, links, unmapped=unmapped),
+            recover,
+            delivered="dm" if dm else "channel",
+            detail=_where(dm, effect.channel, effect.owner_name or effect.owner_email),
+        )
 
-    def notify_meeting(self, effect: NotifyMeeting, links: Links, *, recover: bool) -> ObjectRef:
-        blocks = meeting_blocks(effect, links)
-        return self._post(effect.channel, effect.key, meeting_text(effect), blocks, recover)
+    def notify_meeting(
+        self,
+        effect: NotifyMeeting,
+        links: Links,
+        *,
+        recover: bool,
+        thread: CallThread | None = None,
+    ) -> ObjectRef:
+        text, blocks = meeting_text(effect), meeting_blocks(effect, links)
+        if thread is not None:
+            channel, ts = thread.message.object_id.split("/", 1)
+            ref = self._thread_reply(channel, ts, effect.key, text, blocks, recover)
+            # The parent shows the meeting as it is now; the thread keeps the history.
+            parent = thread.parent.model_copy(update={"meeting": effect.meeting})
+            unmapped = thread.delivered == "channel"
+            self._call(
+                "chat_update",
+                channel=channel,
+                ts=ts,
+                text=fallback_text(parent, unmapped=unmapped),
+                blocks=build_blocks(
+                    parent,
+                    thread.links,
+                    unmapped=unmapped,
+                    cancelled=effect.change is BookingChangeKind.CANCELLED,
+                ),
+            )
+            return ref
+        dm = self._dm(effect.owner_email)
+        if dm is None and effect.owner_email is not None:
+            note = {"type": "mrkdwn", "text": unmapped_note(effect.owner_email)}
+            blocks = [*blocks, {"type": "context", "elements": [note]}]
+        return self._post(
+            dm or effect.channel,
+            effect.key,
+            text,
+            blocks,
+            recover,
+            delivered="dm" if dm else "channel",
+            detail=_where(dm, effect.channel, effect.owner_email),
+        )
 
     def post_alert(self, channel: str, alert: AlertView, *, recover: bool) -> ObjectRef:
         return self._post(
@@ -62,13 +122,21 @@ class SlackChat:
         )
 
     def _post(
-        self, channel: str, key: str, text: str, blocks: list[dict[str, Any]], recover: bool
+        self,
+        channel: str,
+        key: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        recover: bool,
+        *,
+        delivered: str = "channel",
+        detail: str | None = None,
     ) -> ObjectRef:
         """A top-level message tagged with `key` in its metadata; a recovering attempt finds
         the tagged message first (chat.postMessage has no idempotency key)."""
         channel_id = self._channel_id(channel)
         if recover and (found := self._find(channel_id, key)) is not None:
-            return found
+            return self._ref(channel_id, found.facts["ts"], delivered=delivered, detail=detail)
         response = self._call(
             "chat_postMessage",
             channel=channel_id,
@@ -78,7 +146,68 @@ class SlackChat:
             unfurl_links=False,
             unfurl_media=False,
         )
-        return self._ref(str(response["channel"]), str(response["ts"]))
+        channel_id = str(response["channel"])
+        return self._ref(channel_id, str(response["ts"]), delivered=delivered, detail=detail)
+
+    def _thread_reply(
+        self,
+        channel: str,
+        thread_ts: str,
+        key: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        recover: bool,
+    ) -> ObjectRef:
+        """A reply in the thread tagged with `key`; a recovering attempt reads the thread first."""
+        if recover:
+            found = self._call(
+                "conversations_replies", channel=channel, ts=thread_ts, include_all_metadata=True
+            )
+            replies: list[dict[str, Any]] = found.get("messages", [])
+            for reply in replies[1:]:
+                if ((reply.get("metadata") or {}).get("event_payload") or {}).get("key") == key:
+                    return self._ref(channel, str(reply["ts"]), delivered="thread", detail=_THREAD)
+        response = self._call(
+            "chat_postMessage",
+            channel=channel,
+            thread_ts=thread_ts,
+            text=text,
+            blocks=blocks,
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}},
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return self._ref(channel, str(response["ts"]), delivered="thread", detail=_THREAD)
+
+    def _dm(self, email: str | None) -> str | None:
+        """The owner's DM channel, or None when Slack has no active member with the email.
+        Both look-ups are cached for the client's life (Tier 3 methods, one per message else)."""
+        if not email:
+            return None
+        wanted = email.strip().lower()
+        user = self._user_ids.get(wanted)
+        if user is None:
+            try:
+                found = self._call("users_lookupByEmail", email=wanted)
+            except Permanent as exc:
+                if exc.message in _NO_MEMBER:
+                    return None
+                raise
+            member: dict[str, Any] = found.get("user") or {}
+            if member.get("deleted") or not member.get("id"):
+                return None  # a deactivated member: a DM would never be read
+            user = str(member["id"])
+            self._user_ids[wanted] = user
+        if user not in self._dm_ids:
+            try:
+                opened = self._call("conversations_open", users=user)
+            except Permanent as exc:
+                if exc.message in _NO_MEMBER:
+                    self._user_ids.pop(wanted, None)
+                    return None
+                raise
+            self._dm_ids[user] = str((opened.get("channel") or {})["id"])
+        return self._dm_ids[user]
 
     def update_alert(self, message: ObjectRef, alert: AlertView) -> ObjectRef:
         channel, ts = message.object_id.split("/", 1)
@@ -110,6 +239,45 @@ class SlackChat:
             unfurl_links=False,
         )
         return self._ref(channel, str(response["ts"]))
+
+    def post_review(self, channel: str, view: ReviewView, *, recover: bool) -> ObjectRef:
+        return self._post(
+            channel, view.message_key, review_text(view), review_blocks(view), recover
+        )
+
+    def update_review(self, message: ObjectRef, view: ReviewView) -> ObjectRef:
+        channel, ts = message.object_id.split("/", 1)
+        self._call(
+            "chat_update",
+            channel=channel,
+            ts=ts,
+            text=review_text(view),
+            blocks=review_blocks(view),
+        )
+        return message
+
+    def post_digest(
+        self, channel: str, report: DigestReport, *, key: str, recover: bool
+    ) -> ObjectRef:
+        return self._post(channel, key, digest_text(report), digest_blocks(report), recover)
+
+    def upload_chart(
+        self,
+        channel: str,
+        png: bytes,
+        *,
+        title: str,
+        key: str,
+        thread_ts: str | None,
+        recover: bool,
+    ) -> ObjectRef:
+        """The external upload (`uploads`), the file named after `key` so that a recovering
+        attempt finds it in the thread (or channel) instead of uploading it twice."""
+        channel_id = self._channel_id(channel)
+        name = file_name(key)
+        if recover and (found := find_file(self._call, channel_id, name, thread_ts)):
+            return found
+        return upload(self._call, channel_id, png, name=name, title=title, thread_ts=thread_ts)
 
     def check(self, channels: list[str]) -> list[SchemaItem]:
         """`doctor`: the token works (auth.test) and each channel is one the bot can see."""
@@ -157,13 +325,18 @@ class SlackChat:
             raise Permanent(VENDOR, f"channel_not_found: #{name} (is the bot invited?)")
         return self._channel_ids[name]
 
-    def _ref(self, channel: str, ts: str) -> ObjectRef:
+    def _ref(
+        self, channel: str, ts: str, *, delivered: str | None = None, detail: str | None = None
+    ) -> ObjectRef:
         if self._base_url == PUBLIC_API:
             url = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
         else:
             url = f"{self._base_url}conversations.history?channel={channel}&latest={ts}"
             url += "&inclusive=true&limit=1"
-        return ObjectRef(VENDOR, f"{channel}/{ts}", url)
+        facts = {"channel": channel, "ts": ts}
+        if delivered is not None:
+            facts["delivered"] = delivered
+        return ObjectRef(VENDOR, f"{channel}/{ts}", url, detail=detail, facts=facts)
 
     def _call(self, method: str, **kwargs: Any) -> SlackResponse:
         try:
@@ -173,6 +346,15 @@ class SlackChat:
         except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, IncompleteRead
             raise Transient(VENDOR, f"connection failed: {exc}") from exc
         return response
+
+
+def _where(dm: str | None, channel: str, owner: str | None) -> str:
+    """For the timeline: where the message went, and why not to the owner."""
+    if dm is not None:
+        return f"DM to {owner}"
+    if owner is not None:
+        return f"in #{channel.lstrip('#')}: no Slack user for {owner}"
+    return f"in #{channel.lstrip('#')}"
 
 
 def _classify(exc: SlackApiError) -> ConnectorError:

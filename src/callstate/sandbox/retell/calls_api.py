@@ -3,6 +3,7 @@
 - `POST /v2/create-phone-call` → 201 with the `registered` call; the call is then handed to the
   player through the request scope (`control.plays_of`) and played after the response.
 - `GET /v2/get-call/{call_id}` → the call as its latest event showed it.
+- `PUT /rerun-call-analysis/{call_id}` → the call object (its analysis recomputed: the same).
 - `POST /v3/list-calls` (retell-sdk 6.x): `{items, has_more, pagination_key, total?}`; 6.x list
   items carry no transcripts or recording URLs (vendor-specs/retell/SOURCE.txt, the 2026-08
   list-calls page), so the emulator drops those keys too.
@@ -45,6 +46,12 @@ def calls_router(calls: CallLog, *, account_webhook_url: str | None) -> APIRoute
 
     @router.get("/v2/get-call/{call_id}")
     def get_call(call_id: str) -> Json:
+        return calls.get(call_id)
+
+    @router.put("/rerun-call-analysis/{call_id}")
+    def rerun_call_analysis(call_id: str) -> Json:
+        # The emulator's analysis is the scenario's, so a rerun recomputes the same one; the
+        # call object is the answer, as the SDK's `CallResponse` expects.
         return calls.get(call_id)
 
     @router.post("/v3/list-calls")

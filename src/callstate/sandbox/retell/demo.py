@@ -137,3 +137,53 @@ def demo_scenarios(
             ),
         ),
     ]
+
+
+def team_scenarios(
+    now: datetime, *, inbound_agent_id: str, inbound_number: str
+) -> list[CallScenario]:
+    """Two calls the team must hear about: a caller who asks not to be called again and
+    threatens a complaint (a review item), and a call the runtime dropped with an error (an
+    alert). Spread over the five minutes before `now` (aware)."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime")
+    return [
+        CallScenario(
+            seed="acme-demo-complaint",
+            agent_id=inbound_agent_id,
+            agent_name="Acme Roofing - Inbound",
+            direction="inbound",
+            from_number="+14155550176",
+            to_number=inbound_number,
+            start=now - timedelta(minutes=5),
+            caller_name="Glen Marsh",
+            summary=(
+                "Glen Marsh is upset about repeated calls about a quote he never asked for and "
+                "wants to be removed from the list."
+            ),
+            sentiment="Negative",
+            call_successful=False,
+            custom_analysis_data={"outcome": "do_not_call", "caller_name": "Glen Marsh"},
+            transcript=(
+                ("agent", "Thanks for calling Acme Roofing, this is Ava. How can I help?"),
+                ("user", "You people keep ringing me about a quote I never asked for."),
+                ("agent", "I'm sorry about that. Would you like us to stop calling?"),
+                ("user", "Yes. Stop calling me, or I'll report you. Take me off your list."),
+                ("agent", "Understood, I'll make sure you're removed. Sorry for the trouble."),
+            ),
+        ),
+        CallScenario(
+            seed="acme-demo-dropped",
+            agent_id=inbound_agent_id,
+            agent_name="Acme Roofing - Inbound",
+            direction="inbound",
+            from_number="+14155550193",
+            to_number=inbound_number,
+            start=now - timedelta(minutes=3),
+            disconnection_reason="error_llm_websocket_open",
+            summary="The call dropped while the agent was greeting the caller.",
+            sentiment="Unknown",
+            call_successful=False,
+            transcript=(("agent", "Thanks for calling Acme Roofing, this is"),),
+        ),
+    ]

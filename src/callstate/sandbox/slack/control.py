@@ -10,6 +10,9 @@
 - `POST /_sandbox/messages` — `{channel, user, text, thread_ts?, blocks?}`: a member posts
   (e.g. an owner replying in an alert's thread), so tests can see the app react to people.
 - `GET /_sandbox/files/{file_id}` — the bytes of an uploaded file (no token needed).
+- `POST /_sandbox/users` — `{email, real_name?, tz?, deleted?}`: a member joins, changes or
+  is deactivated (`deleted: true`: `users.lookupByEmail` no longer finds them), so tests can
+  take an owner out of Slack; a reset restores the seeded members.
 
 `SlackControlRoutes` routes these paths to their own small app before `SandboxControl`
 (which answers 404 to control paths it does not know); everything else passes through.
@@ -28,11 +31,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from callstate.sandbox.faults import CONTROL_PREFIX, route_path
 from callstate.sandbox.slack.files import FileMethods
 from callstate.sandbox.slack.interactivity import InteractionError, Interactivity
-from callstate.sandbox.slack.users import Directory
+from callstate.sandbox.slack.users import Directory, SlackUser
 from callstate.sandbox.slack.workspace import TEAM_ID, SlackError, Workspace
 from callstate.sandbox.store import Doc
 
-ACTIONS = ("interactivity", "interact", "messages", "files/")
+ACTIONS = ("interactivity", "interact", "messages", "files/", "users")
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -51,6 +54,13 @@ class ClickIn(_Strict):
     action_id: str
     value: str | None = None
     user: str
+
+
+class UserIn(_Strict):
+    email: str
+    real_name: str = ""
+    tz: str = "UTC"
+    deleted: bool = False
 
 
 class MessageIn(_Strict):
@@ -128,6 +138,16 @@ def control_app(
             message["blocks"] = posted.blocks
         stored = workspace.post(channel["id"], message, thread_ts=posted.thread_ts, broadcast=False)
         return JSONResponse({"channel": channel["id"], "ts": stored["ts"], "message": stored})
+
+    @app.post("/_sandbox/users")
+    async def put_member(request: Request) -> Response:
+        member = await _parse(request, UserIn)
+        if isinstance(member, Response):
+            return member
+        seed = SlackUser(
+            email=member.email, real_name=member.real_name, tz=member.tz, deleted=member.deleted
+        )
+        return JSONResponse({"user": await run_in_threadpool(directory.put, seed)})
 
     @app.get("/_sandbox/files/{file_id}")
     def download(file_id: str) -> Response:

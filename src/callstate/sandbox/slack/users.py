@@ -120,6 +120,14 @@ class Directory:
             for doc in [_bot_user(), *(_user_object(s, now) for s in seeds)]:
                 tx.put("users", doc["id"], doc)
 
+    def put(self, seed: SlackUser) -> Doc:
+        """Add a member or replace the one with the same id (e.g. deactivate them); a reset
+        restores the seeds."""
+        doc = _user_object(seed, self._clock())
+        with self._store.transaction() as tx:
+            tx.put("users", doc["id"], doc)
+        return doc
+
     def get(self, uid: object) -> Doc:
         doc = self._store.get("users", uid) if isinstance(uid, str) and uid else None
         if doc is None:

@@ -8,7 +8,10 @@ The CRM part follows the audience's sales motion: contact, fields, deal stage by
 outcome tags, follow-up sequence, then the call log that links them.
 
 The module holds both pure transitions, a call event's `plan` and a calendar change's
-`plan_change`, over the same effect vocabulary and helpers; a little over 400 lines.
+`plan_change`, over the same effect vocabulary; what a message shows about a call (routing
+flags, the company, the meeting in the owner's zone) is `policy.notices`. Over 400 lines because
+`plan` stays one function: the order it builds effects in is the order they run, and each
+effect names the keys of the ones it needs; split up, that order would be scattered.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from callstate.domain.outcome import Outcome
 from callstate.policy.fields import field_values
 from callstate.policy.followup import UNANSWERED, Redial, failure, redial, routing_alert
 from callstate.policy.icp import score
+from callstate.policy.notices import company_of, meeting_note, routing_flags
 from callstate.policy.outcome import classify
 from callstate.policy.review import review_excerpt, review_reasons
 
@@ -66,15 +70,6 @@ _DISPOSITION_WORDS = {
 }
 
 
-def routing_flags(event: CallEvent, audience: Audience) -> tuple[str, ...]:
-    """Flags a call whose agent and number are unknown to the audience it was given."""
-    if event.agent_id in audience.agent_ids:
-        return ()
-    if event.our_number is not None and event.our_number in audience.numbers:
-        return ()
-    return (f"agent {event.agent_id} is not configured; routed to the default audience",)
-
-
 def _caller_identity(
     event: CallEvent, history: Sequence[CallEvent]
 ) -> tuple[str | None, str | None]:
@@ -89,34 +84,6 @@ def _caller_identity(
 def _failure_summary(event: CallEvent) -> str | None:
     problem = failure(event)
     return f"The call failed: {event.end_reason or event.runtime_status}." if problem else None
-
-
-def company_of(custom: Mapping[str, object]) -> str | None:
-    """The caller's company, when the agent was told to extract it."""
-    for name in ("company", "company_name"):
-        value = custom.get(name)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
-
-
-def meeting_note(
-    meeting: CallMeeting,
-    team: Mapping[str, TeamMember],
-    zone: ZoneInfo,
-    *,
-    booking: str | None = None,
-) -> MeetingNote:
-    """How a message shows the meeting: the owner's name, in the owner's zone."""
-    member = team.get(meeting.owner_email)
-    return MeetingNote(
-        start=meeting.start,
-        owner_name=member.name if member else meeting.owner_email,
-        zone=(member.timezone if member else None) or zone.key,
-        confirmed=meeting.state is MeetingState.BOOKED,
-        url=meeting.url,
-        booking=booking,
-    )
 
 
 def plan(

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from callstate.cli.main import app
-from callstate.config.model import sandbox_secret
+from callstate.config.secrets import sandbox_secret
 from callstate.connectors.retell.rest import RetellRest
 from callstate.sandbox.app import create_sandbox_app, mount_vendors
 from callstate.sandbox.retell import RetellAccount, RetellSeed, create_retell_app

@@ -11,7 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from callstate.cli.reconcile import reconcile_command
-from callstate.config.model import sandbox_secret
+from callstate.config.secrets import sandbox_secret
 from callstate.connectors.retell.rest import RetellRest
 from callstate.sandbox.app import mount_vendors
 from callstate.sandbox.retell import RetellSeed, create_retell_app

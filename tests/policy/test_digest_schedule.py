@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from callstate.config.model import DigestSchedule, Workspace
+from callstate.config.model import Workspace
+from callstate.config.oversight import DigestSchedule
 from callstate.policy.digest_schedule import due_digests, local_day, yesterday
 from tests.policy.test_inbound import make_workspace
 

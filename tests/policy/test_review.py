@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callstate.config.model import Icp, IcpRule, ReviewRules, VipRules
+from callstate.config.model import Icp, IcpRule
+from callstate.config.oversight import ReviewRules, VipRules
 from callstate.domain.calendar import MeetingState
 from callstate.domain.call import Analysis, Disposition, Sentiment
 from callstate.domain.outcome import Outcome

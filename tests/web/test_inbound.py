@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from structlog.testing import capture_logs
 
-from callstate.config.model import Workspace, sandbox_secret
+from callstate.config.model import Workspace
+from callstate.config.secrets import sandbox_secret
 from callstate.connectors.errors import RateLimited, Transient
 from callstate.connectors.ports import ContactSnapshot, ObjectRef
 from callstate.connectors.registry import build_connectors

@@ -195,10 +195,17 @@ class RetellDemo:
         return row.call_id
 
     def wait_for(self, probe: Callable[[], T | None], what: str, timeout: float = 60) -> T:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = probe()
-            if found is not None:
-                return found
-            time.sleep(0.2)
-        raise RuntimeError(f"timed out waiting for {what}")
+        found = poll(probe, timeout)
+        if found is None:
+            raise RuntimeError(f"timed out waiting for {what}")
+        return found
+
+
+def poll(probe: Callable[[], T | None], timeout: float) -> T | None:
+    """What `probe` finds first within `timeout` seconds, else None (the demo's own waits)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found is not None or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)

@@ -10,15 +10,14 @@ and the same digest code the schedule runs.
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 from rich.console import Console
 
+from callstate.cli.demo_retell import Report, Settle, poll
 from callstate.cli.digest import render
 from callstate.cli.runtime import Runtime as Service
 from callstate.config.model import Workspace
@@ -33,10 +32,6 @@ from callstate.sandbox.retell.demo import team_scenarios
 from callstate.sandbox.retell.simulator import Simulator
 from callstate.sandbox.slack.users import user_id
 from callstate.storage.review import ReviewItem, item_id
-
-T = TypeVar("T")
-Report = Callable[[Console, Service, str, list[str]], None]
-Settle = Callable[[Service, str, list[str], float], bool]
 
 
 class TeamDemo:
@@ -116,7 +111,7 @@ class TeamDemo:
                     return message
             return None
 
-        message = _wait(posted, 30)
+        message = poll(posted, 30)
         if message is None:
             self.console.print(f"[yellow]no alert in #{channel} yet for {call_id}[/]")
             return
@@ -133,7 +128,7 @@ class TeamDemo:
             found = services.reviews.get(the_id)
             return found if found is not None and found.ts is not None else None
 
-        item = _wait(posted, 30)
+        item = poll(posted, 30)
         if item is None or item.channel is None or item.ts is None:
             self.console.print("[yellow]the complaint was not flagged for review[/]")
             return
@@ -169,7 +164,7 @@ class TeamDemo:
             actions = services.reviews.actions_of(the_id)
             return found if done and all(a.finished_at for a in actions) else None
 
-        final = _wait(decided, 60)
+        final = poll(decided, 60)
         if final is None:
             self.console.print("[yellow]the click has not been acted on yet[/]")
             return
@@ -226,12 +221,3 @@ def _decision_line(message: dict[str, Any]) -> str:
             texts = [e.get("text", "") for e in block.get("elements", [])]
             return " ".join(t for t in texts if t)
     return str(message.get("text", ""))
-
-
-def _wait(check: Callable[[], T | None], timeout: float) -> T | None:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found is not None or time.monotonic() > deadline:
-            return found
-        time.sleep(0.3)

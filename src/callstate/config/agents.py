@@ -4,8 +4,6 @@ The workspace file holds it inline under the audience's `agent:` key; `load_agen
 the same mapping from a file of its own (one YAML file per audience). `callstate agents
 plan|apply` turns it into a Retell LLM and agent (connectors/retell/agents_mapping.py).
 
-Not `config.model`'s `_Strict` by import: model.py imports this module for `Audience.agent`,
-so this one stands alone (same rules: frozen, unknown keys refused).
 """
 
 from __future__ import annotations
@@ -16,7 +14,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from callstate.config.strict import Strict
 
 Direction = Literal["inbound", "outbound"]
 ToolName = Literal["check_availability", "book_meeting", "end_call"]
@@ -41,10 +41,6 @@ _RETELL_PREFIXES = ("current_time_", "current_calendar_")
 _VARIABLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
 def variables_in(text: str | None) -> set[str]:
     """The `{{name}}` dynamic variables a Retell template uses."""
     return set(_VARIABLE.findall(text or ""))
@@ -59,7 +55,7 @@ def _is_set_by_someone(name: str, declared: set[str]) -> bool:
     )
 
 
-class AnalysisField(_Strict):
+class AnalysisField(Strict):
     """One value Retell's post-call analysis extracts into `custom_analysis_data`."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="key callstate reads")
@@ -78,7 +74,7 @@ class AnalysisField(_Strict):
         return self
 
 
-class Voicemail(_Strict):
+class Voicemail(Strict):
     """What the agent does when a machine answers (Retell detects it in the first 3 minutes)."""
 
     detect: bool = True
@@ -95,7 +91,7 @@ class Voicemail(_Strict):
         return self
 
 
-class AgentSpec(_Strict):
+class AgentSpec(Strict):
     """An audience's Retell agent: opening, prompt, voice, tools, analysis, voicemail."""
 
     direction: Direction

@@ -20,15 +20,13 @@ from itertools import pairwise
 from typing import Annotated
 
 from holidays import country_holidays
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
+
+from callstate.config.strict import Strict
 
 _CLOCK = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$")
 MAX_SPANS_PER_DAY = 2
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def minute_of_day(clock: str) -> int:
@@ -68,7 +66,7 @@ def _spans(value: object) -> object:
     return value
 
 
-class Span(_Strict):
+class Span(Strict):
     """Open from `start` (inclusive) to `end` (exclusive), local wall-clock time."""
 
     start: Clock
@@ -107,7 +105,7 @@ def _check_day(spans: tuple[Span, ...], where: str) -> None:
             )
 
 
-class HolidayCalendar(_Strict):
+class HolidayCalendar(Strict):
     """Public holidays from the `holidays` package; observed substitutes close too."""
 
     country: str = Field(default="US", pattern=r"^[A-Z]{2}$")
@@ -122,7 +120,7 @@ class HolidayCalendar(_Strict):
         return self
 
 
-class BusinessHours(_Strict):
+class BusinessHours(Strict):
     """When the business answers its phones. A missing day is closed."""
 
     mon: DayHours = ()
@@ -161,7 +159,7 @@ class BusinessHours(_Strict):
         return spans
 
 
-class CadenceStep(_Strict):
+class CadenceStep(Strict):
     """When to try again after an unanswered attempt.
 
     `after_days`: that many business days after the last attempt's local date, at `at_local`
@@ -183,7 +181,7 @@ class CadenceStep(_Strict):
         return self
 
 
-class Cadence(_Strict):
+class Cadence(Strict):
     """The retry plan after a voicemail or no answer.
 
     `max_attempts` counts every dial, the first included. Step i plans attempt i + 2; when the

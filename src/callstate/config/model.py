@@ -1,55 +1,30 @@
 """A workspace (one per client of an agency) and its audiences: strict, frozen models.
 
 Secrets are never written in YAML: a secret field holds a `${ENV_VAR}` reference, resolved at load
-time from the environment the caller passes in (see `config.load`).
+time from the environment the caller passes in (`config.secrets`, `config.load`).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
-    SecretStr,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from callstate.config.agents import AgentSpec
 from callstate.config.hours import BusinessHours, Cadence
+from callstate.config.oversight import DigestSchedule, DncPolicy, ReviewRules, SignatureAlerts
+from callstate.config.secrets import Secret
+from callstate.config.strict import Strict
 from callstate.domain.fields import CATALOGUE, FieldType
 from callstate.domain.outcome import Outcome
 from callstate.domain.values import Phone
 
-_REF = re.compile(r"^\$\{([A-Z][A-Z0-9_]*)\}$")
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
-
-
-def sandbox_secret(var: str) -> str:
-    """The value an unset secret takes in sandbox mode (README names RETELL_API_KEY's)."""
-    return "sandbox-" + var.lower().replace("_", "-")
-
-
-def _resolve_secret(value: object, info: ValidationInfo) -> str:
-    if not isinstance(value, str) or not (match := _REF.match(value)):
-        raise ValueError("secrets are referenced by env-var name, e.g. ${HUBSPOT_TOKEN}")
-    var = match.group(1)
-    context = info.context or {}
-    env: dict[str, str] = context.get("env", {})
-    if env.get(var):
-        return env[var]
-    if context.get("sandbox"):
-        return sandbox_secret(var)
-    raise ValueError(f"environment variable {var} is not set")
-
-
-Secret = Annotated[SecretStr, BeforeValidator(_resolve_secret)]
 
 
 def _known_zone(value: str) -> str:
@@ -60,16 +35,12 @@ def _known_zone(value: str) -> str:
     return value
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class RetellConfig(_Strict):
+class RetellConfig(Strict):
     api_key: Secret = Field(description="Retell API key with the webhook badge; it signs webhooks")
     base_url: str = Field(default="https://api.retellai.com", description="Retell's REST API")
 
 
-class HubSpotConfig(_Strict):
+class HubSpotConfig(Strict):
     kind: Literal["hubspot"] = "hubspot"
     token: Secret
     base_url: str = "https://api.hubapi.com"
@@ -97,7 +68,7 @@ class HubSpotConfig(_Strict):
     search_per_second: int = Field(default=5, ge=1, description="CRM search limit per account")
 
 
-class GoHighLevelConfig(_Strict):
+class GoHighLevelConfig(Strict):
     kind: Literal["gohighlevel"] = "gohighlevel"
     token: Secret = Field(description="Private Integration Token of the sub-account (pit-...)")
     location_id: str = Field(description="the sub-account (location) the token is bound to")
@@ -107,7 +78,7 @@ class GoHighLevelConfig(_Strict):
 CrmConfig = Annotated[HubSpotConfig | GoHighLevelConfig, Field(discriminator="kind")]
 
 
-class CalcomConfig(_Strict):
+class CalcomConfig(Strict):
     kind: Literal["calcom"] = "calcom"
     api_key: Secret = Field(description="Cal.com API key (cal_live_...) of the team's account")
     base_url: str = "https://api.cal.com"
@@ -116,7 +87,7 @@ class CalcomConfig(_Strict):
     )
 
 
-class CalendlyConfig(_Strict):
+class CalendlyConfig(Strict):
     kind: Literal["calendly"] = "calendly"
     token: Secret = Field(description="Calendly personal access token or OAuth token")
     base_url: str = "https://api.calendly.com"
@@ -129,7 +100,7 @@ CALENDLY_EVENT_TYPES = "https://api.calendly.com/event_types/"
 CalendarConfig = Annotated[CalcomConfig | CalendlyConfig, Field(discriminator="kind")]
 
 
-class SlackConfig(_Strict):
+class SlackConfig(Strict):
     kind: Literal["slack"] = "slack"
     bot_token: Secret
     base_url: str = "https://slack.com/api/"
@@ -140,7 +111,7 @@ class SlackConfig(_Strict):
     )
 
 
-class TeamMember(_Strict):
+class TeamMember(Strict):
     """A person who owns leads; found in the CRM (and Slack) by email."""
 
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -164,7 +135,7 @@ class TeamMember(_Strict):
         return None if value is None else _known_zone(value)
 
 
-class CustomField(_Strict):
+class CustomField(Strict):
     """An audience-specific contact field filled from the agent's post-call analysis."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")
@@ -176,7 +147,7 @@ class CustomField(_Strict):
     )
 
 
-class IcpRule(_Strict):
+class IcpRule(Strict):
     """Points when an analysis value matches; the reasons are written to the CRM."""
 
     field: str = Field(description="key in the analysis' custom data")
@@ -199,14 +170,14 @@ class IcpRule(_Strict):
         return self
 
 
-class Icp(_Strict):
+class Icp(Strict):
     rules: tuple[IcpRule, ...] = ()
     qualified_at: int = Field(
         default=60, ge=0, le=100, description="score that makes a lead qualified"
     )
 
 
-class SalesMotion(_Strict):
+class SalesMotion(Strict):
     """How an audience's calls land in the CRM. Stage ids or labels are the CRM's own."""
 
     pipeline: str = "default"
@@ -236,7 +207,7 @@ class SalesMotion(_Strict):
         return value
 
 
-class Meetings(_Strict):
+class Meetings(Strict):
     """How the in-call tools offer and book meetings for an audience."""
 
     pool: tuple[str, ...] = Field(
@@ -258,72 +229,7 @@ class Meetings(_Strict):
     )
 
 
-# Said by a caller, these mean a person should look at the call. "sue" alone would match the
-# name Sue, so only its unambiguous forms are listed.
-DEFAULT_REVIEW_PHRASES = (
-    "stop calling",
-    "do not call",
-    "don't call",
-    "take me off",
-    "remove me",
-    "lawyer",
-    "attorney",
-    "sue you",
-    "suing",
-    "complaint",
-    "scam",
-    "report you",
-)
-
-
-class VipRules(_Strict):
-    """A call from an account that matters more, judged only from what the agent extracted."""
-
-    min_icp_score: int | None = Field(
-        default=None, ge=0, le=100, description="ICP score at or above which a lead is a VIP"
-    )
-    companies: tuple[str, ...] = Field(
-        default=(), description="company names (case-insensitive) whose calls are always reviewed"
-    )
-    company_field: str = Field(default="company", description="analysis key holding the company")
-    min_deal_value: float | None = Field(
-        default=None, ge=0, description="deal value at or above which a lead is a VIP"
-    )
-    deal_value_field: str = Field(
-        default="deal_value", description="analysis key holding the expected deal value"
-    )
-
-
-class ReviewRules(_Strict):
-    """When a call goes to the review queue (a Slack message with Approve / Re-run analysis /
-    Mark do-not-call / Reassign owner buttons). Any rule that fires flags the call."""
-
-    enabled: bool = True
-    negative_sentiment: bool = Field(default=True, description="Retell's user_sentiment Negative")
-    phrases: tuple[str, ...] = Field(
-        default=DEFAULT_REVIEW_PHRASES,
-        description="said by the caller (case-insensitive, whole words)",
-    )
-    failed_booking: bool = Field(
-        default=True, description="the caller agreed a meeting the call could not book"
-    )
-    max_silence_seconds: float | None = Field(
-        default=20, gt=0, description="longest gap between utterances; none: off"
-    )
-    min_confidence: float | None = Field(
-        default=0.5,
-        ge=0,
-        le=1,
-        description="below this `confidence` (0-1 or a percentage) extracted by the agent",
-    )
-    unclear_outcome: bool = Field(
-        default=False,
-        description="a connected call whose outcome the agent did not state (inferred)",
-    )
-    vip: VipRules = Field(default_factory=VipRules)
-
-
-class Audience(_Strict):
+class Audience(Strict):
     """One kind of conversation (inbound qualifier, outbound caller, ...) and where it reports."""
 
     id: Slug
@@ -350,51 +256,7 @@ class Audience(_Strict):
     )
 
 
-def _wall_clock(value: object) -> object:
-    """YAML 1.1 reads an unquoted `9:30` as the base-60 integer 570: read it back as 09:30."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
-        return f"{value // 60:02d}:{value % 60:02d}"
-    return value
-
-
-class DigestSchedule(_Strict):
-    """The daily digest: yesterday's numbers, posted each day at `at` in the workspace's zone."""
-
-    at: Annotated[str, BeforeValidator(_wall_clock)] = Field(
-        default="08:00",
-        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
-        description="local time (HH:MM, the workspace's `timezone`) the digest is sent",
-    )
-    channel: str | None = Field(
-        default=None, description="Slack channel (default: the alerts channel)"
-    )
-    enabled: bool = True
-
-
-class DncPolicy(_Strict):
-    """Do-not-call: the national registry copy must be at most 31 days old when dialling
-    (FCC 04-204; research/reliability.md §2.2). The internal list always applies."""
-
-    registry_max_age_days: int = Field(
-        default=31, ge=1, le=31, description="oldest registry import that still counts as fresh"
-    )
-    registry_required: bool | None = Field(
-        default=None,
-        description="alert when the registry copy is stale or missing (unset: required when "
-        "any audience has an outbound agent)",
-    )
-
-
-class SignatureAlerts(_Strict):
-    """Refused signed requests (forged traffic, or a secret rotated on one side only)."""
-
-    threshold: int = Field(
-        default=10, ge=1, description="refusals of one sender within the window that alert"
-    )
-    window_minutes: int = Field(default=15, ge=1, le=60, description="the window, in minutes")
-
-
-class Workspace(_Strict):
+class Workspace(Strict):
     id: Slug
     name: str
     timezone: str = "America/New_York"

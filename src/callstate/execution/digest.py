@@ -11,7 +11,6 @@ the same day, finds what was sent instead of sending it again.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -19,17 +18,15 @@ from typing import TypeVar
 
 from dbos import DBOS, DBOSConfiguredInstance, SetWorkflowID
 
-from callstate.connectors.errors import Permanent, RateLimited, Transient
 from callstate.connectors.ports import ObjectRef
 from callstate.domain.digest import DigestReport
 from callstate.execution.digest_chart import chart_title, render_chart
+from callstate.execution.retrying import delivered
 from callstate.execution.services import Services
 from callstate.policy.digest import build_report
 from callstate.policy.digest_schedule import due_digests
 from callstate.storage.digest import DigestRows
 
-log = logging.getLogger(__name__)
-_ATTEMPTS = 8
 _R = TypeVar("_R")
 
 
@@ -96,19 +93,7 @@ class DigestSender(DBOSConfiguredInstance):
     def _retrying(self, key: str, write: Callable[[], _R]) -> _R | None:
         """A Slack write (a step) with durable backoff, Retry-After honoured; a refusal (the
         channel is gone, a scope is missing) is logged, not retried."""
-        policy = self.services.retry
-        for attempt in range(1, _ATTEMPTS + 1):
-            try:
-                return write()
-            except RateLimited as exc:
-                delay = max(exc.retry_after, policy.delay(attempt, key))
-            except Transient:
-                delay = policy.delay(attempt, key)
-            except Permanent as exc:
-                log.warning("digest %s not delivered: %s", key, exc)
-                return None
-            DBOS.sleep(delay)
-        return None
+        return delivered(self.services.retry, key, write, what=f"digest {key}")
 
     @DBOS.step(name="callstate.digest.build")
     def build(self, workspace: str, day: str) -> DigestReport | None:

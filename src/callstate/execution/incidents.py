@@ -10,19 +10,15 @@ never posts twice. The workflow id is `incident:<id>`: starting it again is harm
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import partial
 
 from dbos import DBOS, DBOSConfiguredInstance
 
-from callstate.connectors.errors import Permanent, RateLimited, Transient
 from callstate.connectors.ports import ObjectRef
 from callstate.domain.alerts import AlertView
+from callstate.execution.retrying import delivered
 from callstate.execution.services import Services
-
-log = logging.getLogger(__name__)
-_ATTEMPTS = 8
 
 
 def incident_workflow_id(incident_id: str) -> str:
@@ -62,19 +58,7 @@ class IncidentWatcher(DBOSConfiguredInstance):
     def _retrying(self, key: str, write: Callable[[], ObjectRef]) -> ObjectRef | None:
         """A Slack write (a step) with durable backoff; a refusal (channel gone) is logged,
         not fatal. `key` names the write, for the backoff's jitter."""
-        policy = self.services.retry
-        for attempt in range(1, _ATTEMPTS + 1):
-            try:
-                return write()
-            except RateLimited as exc:
-                delay = max(exc.retry_after, policy.delay(attempt, key))
-            except Transient:
-                delay = policy.delay(attempt, key)
-            except Permanent as exc:
-                log.warning("alert not delivered: %s", exc)
-                return None
-            DBOS.sleep(delay)
-        return None
+        return delivered(self.services.retry, key, write, what=f"alert {key}")
 
     @DBOS.step(name="callstate.incident.load")
     def load(self, incident_id: str) -> AlertView | None:

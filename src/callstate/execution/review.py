@@ -18,7 +18,6 @@ did what. An item already decided ignores later actions (the first final decisio
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -27,7 +26,7 @@ from zoneinfo import ZoneInfo
 from dbos import DBOS, DBOSConfiguredInstance
 
 from callstate.config.model import Audience, Workspace
-from callstate.connectors.errors import ConnectorError, Permanent, RateLimited, Transient
+from callstate.connectors.errors import ConnectorError, Permanent
 from callstate.connectors.ports import ObjectRef
 from callstate.connectors.retell.recovery import recovered_events
 from callstate.domain.call import CallEvent, CallEventType
@@ -42,6 +41,7 @@ from callstate.domain.effects import (
 from callstate.domain.fields import FieldValue
 from callstate.domain.outcome import Outcome
 from callstate.domain.review import ActionStatus, ReviewAction
+from callstate.execution.retrying import GaveUpError, delivered, retrying
 from callstate.execution.review_items import message_of, review_view
 from callstate.execution.services import Services
 from callstate.execution.steps import run_effect
@@ -53,8 +53,6 @@ from callstate.storage.attempts import AttemptContext
 from callstate.storage.dnc import DncSource
 from callstate.storage.review import ReviewActionView, ReviewItem
 
-log = logging.getLogger(__name__)
-_ATTEMPTS = 8
 _DNC_TAGS = ("do-not-call",)
 _T = TypeVar("_T")
 
@@ -213,27 +211,16 @@ class ReviewActions(DBOSConfiguredInstance):
             raise ActionFailedError(f"{effect.kind}: {exc}") from exc
 
     def _retrying_or_fail(self, work: Callable[[], _T]) -> _T:
-        policy = self.services.retry
-        error: ConnectorError | None = None
-        for attempt in range(1, _ATTEMPTS + 1):
-            try:
-                return work()
-            except RateLimited as exc:
-                error, delay = exc, max(exc.retry_after, policy.delay(attempt, "review"))
-            except Transient as exc:
-                error, delay = exc, policy.delay(attempt, "review")
-            except ConnectorError as exc:
-                raise ActionFailedError(exc.message) from exc
-            if attempt < _ATTEMPTS:
-                DBOS.sleep(delay)
-        raise ActionFailedError(f"gave up after {_ATTEMPTS} tries: {error}")
+        try:
+            return retrying(self.services.retry, "review", work)
+        except ConnectorError as exc:
+            raise ActionFailedError(exc.message) from exc
+        except GaveUpError as exc:
+            raise ActionFailedError(str(exc)) from exc
 
     def _retrying(self, write: Callable[[], Any]) -> None:
         """A Slack write: retried; a refusal (message gone) is logged, not fatal."""
-        try:
-            self._retrying_or_fail(write)
-        except ActionFailedError as exc:
-            log.warning("review message not updated: %s", exc)
+        delivered(self.services.retry, "review", write, what="review message")
 
     # -- steps ------------------------------------------------------------------------------
 

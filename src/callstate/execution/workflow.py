@@ -52,10 +52,11 @@ from callstate.execution.services import Services
 from callstate.execution.steps import run_effect
 from callstate.policy.digest import planned_outcome
 from callstate.policy.followup import FLAG_KEY
+from callstate.policy.notices import routing_flags
 from callstate.policy.routing import route
 from callstate.storage.attempts import AttemptContext
 from callstate.storage.outbound import OutboundStatus
-from callstate.transition import plan, plan_change, routing_flags
+from callstate.transition import plan, plan_change
 
 _Step = Callable[[AttemptContext, Effect, dict[str, EffectResult]], EffectResult]
 

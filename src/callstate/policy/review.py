@@ -23,7 +23,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from callstate.config.model import Audience, ReviewRules
+from callstate.config.model import Audience
+from callstate.config.oversight import ReviewRules
 from callstate.domain.calendar import MeetingState
 from callstate.domain.call import CallEvent, Disposition, Sentiment
 from callstate.domain.outcome import Outcome

@@ -12,27 +12,25 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_, exists, func, or_, select
+from sqlalchemy import Engine, and_, exists, or_, select
 
 from callstate.domain.call import CallStatus, Direction, Disposition
 from callstate.domain.digest import DayCall, DayIncident, DayMeeting, DealTouch, DigestDay
 from callstate.domain.outcome import Outcome
-from callstate.domain.review import ReviewStatus
 from callstate.policy.digest_schedule import local_day
 from callstate.storage.attempts import AttemptStatus
 from callstate.storage.meetings import MeetingStatus
 from callstate.storage.outbound import OutboundStatus
+from callstate.storage.review import ReviewItem, ReviewQueue
 from callstate.storage.tables import (
     CallRow,
     EffectAttemptRow,
     IncidentRow,
     MeetingRow,
     OutboundCallRow,
-    ReviewItemRow,
 )
 
 _OUTCOMES = {o.value for o in Outcome}
-_UNDECIDED = [s.value for s in ReviewStatus if not s.final]
 _REVIEW_EXAMPLES = 3
 
 
@@ -77,6 +75,7 @@ def _amount(raw: object) -> Decimal | None:
 class DigestRows:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reviews = ReviewQueue(engine)
 
     def day(self, workspace: str, day: date, zone: str) -> DigestDay:
         start, end = local_day(day, ZoneInfo(zone))
@@ -133,17 +132,6 @@ class DigestRows:
                     IncidentRow.opened_at < end,
                 )
             ).all()
-            # The review queue as it stands now, whatever day its items came from.
-            waiting = (ReviewItemRow.workspace == workspace, ReviewItemRow.status.in_(_UNDECIDED))
-            review_count = connection.execute(
-                select(func.count()).select_from(ReviewItemRow).where(*waiting)
-            ).scalar_one()
-            oldest = connection.execute(
-                select(ReviewItemRow.caller, ReviewItemRow.reasons, ReviewItemRow.created_at)
-                .where(*waiting)
-                .order_by(ReviewItemRow.created_at, ReviewItemRow.id)
-                .limit(_REVIEW_EXAMPLES)
-            ).all()
         return DigestDay(
             workspace=workspace,
             date=day,
@@ -157,16 +145,19 @@ class DigestRows:
                 DayIncident(title=r.title, occurrences=r.occurrences, opened_at=r.opened_at)
                 for r in incidents
             ),
-            review_waiting=int(review_count),
-            review_examples=tuple(_review_line(r, ZoneInfo(zone)) for r in oldest),
+            # The review queue as it stands now, whatever day its items came from.
+            review_waiting=self._reviews.count_open(workspace),
+            review_examples=tuple(
+                _review_line(item, ZoneInfo(zone))
+                for item in self._reviews.list_open(workspace, limit=_REVIEW_EXAMPLES)
+            ),
         )
 
 
-def _review_line(row: Any, zone: ZoneInfo) -> str:
-    reasons: list[Any] = list(row.reasons or [])
-    why = reasons[0].get("text", "") if reasons and isinstance(reasons[0], dict) else ""
-    since = row.created_at.astimezone(zone).strftime("%d %b")
-    line = f"{row.caller} · since {since}" + (f" · {why}" if why else "")
+def _review_line(item: ReviewItem, zone: ZoneInfo) -> str:
+    why = item.reasons[0].text if item.reasons else ""
+    since = item.created_at.astimezone(zone).strftime("%d %b")
+    line = f"{item.caller} · since {since}" + (f" · {why}" if why else "")
     return line if len(line) <= 120 else line[:119] + "…"
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, Row, Table, select, update
+from sqlalchemy import Engine, Row, Table, func, select, update
 
 from callstate.domain.review import (
     ActionStatus,
@@ -163,6 +163,16 @@ class ReviewQueue:
         )
         with self._engine.connect() as connection:
             return [_item(row) for row in connection.execute(query)]
+
+    def count_open(self, workspace: str) -> int:
+        """How many of the workspace's items are undecided (the queue's length now)."""
+        query = (
+            select(func.count())
+            .select_from(ReviewItemRow)
+            .where(ReviewItemRow.workspace == workspace, ReviewItemRow.status.in_(_UNDECIDED))
+        )
+        with self._engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
 
     def decide(
         self,

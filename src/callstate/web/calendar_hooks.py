@@ -67,7 +67,7 @@ def calendar_router(services: Services, on_recorded: Callable[[], None]) -> APIR
             return problem(413, f"body larger than {MAX_BODY_BYTES} bytes")
         if not verified(secret, body):
             log.warning("calendar_webhook.rejected", workspace=workspace, vendor=vendor)
-            record_refusal(services.signature_failures, workspace, source, services.clock())
+            await record_refusal(services.signature_failures, workspace, source, services.clock())
             return problem(401, f"invalid or missing {vendor} signature")
         try:
             change = parse(body)

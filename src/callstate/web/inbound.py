@@ -49,7 +49,7 @@ def inbound_router(
             return problem(413, f"body larger than {MAX_INBOUND_BODY_BYTES} bytes")
         now_ms = int(services.clock().timestamp() * 1000)
         failures = services.signature_failures
-        if refused(request, body, config, now_ms, "inbound.rejected", failures=failures):
+        if await refused(request, body, config, now_ms, "inbound.rejected", failures=failures):
             return unsigned()
         try:
             call = parse_inbound(body)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import structlog
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -37,7 +38,7 @@ async def read_body(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
-def refused(
+async def refused(
     request: Request,
     body: bytes,
     workspace: Workspace,
@@ -57,20 +58,20 @@ def refused(
         )
     except signature.SignatureError as exc:
         log.warning(event, workspace=workspace.id, reason=exc.reason.value)
-        record_refusal(failures, workspace.id, SignatureSource.RETELL, from_epoch_ms(now_ms))
+        await record_refusal(failures, workspace.id, SignatureSource.RETELL, from_epoch_ms(now_ms))
         return True
     return False
 
 
-def record_refusal(
+async def record_refusal(
     failures: SignatureFailures, workspace: str, source: SignatureSource, now: datetime
 ) -> None:
     """Count one refused signed request of `source` (retell, calcom, calendly, slack) for the
     signature-failure alert (`execution.ops_checks`). Best effort: a database error while
     counting is logged and swallowed, so a refusal stays a 401 and never becomes a 500. Call it
     only for a workspace that exists (unknown ones are 404s and count nowhere)."""
-    try:
-        failures.count(workspace, source, now)
+    try:  # off the event loop: a forged storm must not stall the in-call answers beside it
+        await run_in_threadpool(failures.count, workspace, source, now)
     except SQLAlchemyError:
         log.warning("signature_failure.not_counted", workspace=workspace, source=source.value)
 

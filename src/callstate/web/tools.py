@@ -58,7 +58,7 @@ def tools_router(services: Services, desk: MeetingDesk) -> APIRouter:
             return problem(413, f"body larger than {MAX_TOOL_BODY_BYTES} bytes")
         now_ms = int(services.clock().timestamp() * 1000)
         failures = services.signature_failures
-        if refused(request, body, config, now_ms, "tool.rejected", failures=failures):
+        if await refused(request, body, config, now_ms, "tool.rejected", failures=failures):
             return unsigned()
         try:
             tool = parse_tool_call(body)

@@ -45,7 +45,7 @@ def retell_router(
         # A security event: logged without the body (ASVS 16.3.3).
         now_ms = int(now.timestamp() * 1000)
         failures = services.signature_failures
-        if refused(request, body, config, now_ms, "webhook.rejected", failures=failures):
+        if await refused(request, body, config, now_ms, "webhook.rejected", failures=failures):
             return unsigned()
         try:
             event = parse(body, workspace, now)

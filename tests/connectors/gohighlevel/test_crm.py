@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from callstate.config.model import sandbox_secret
+from callstate.config.secrets import sandbox_secret
 from callstate.connectors.errors import Permanent, RateLimited, Transient, Unsupported
 from callstate.connectors.gohighlevel.crm import GoHighLevelCrm
 from callstate.connectors.gohighlevel.mapping import MAX_NOTE

@@ -89,17 +89,11 @@ class SlackChat:
             # The parent shows the meeting as it is now; the thread keeps the history.
             parent = thread.parent.model_copy(update={"meeting": effect.meeting})
             unmapped = thread.delivered == "channel"
-            self._call(
-                "chat_update",
-                channel=channel,
-                ts=ts,
-                text=fallback_text(parent, unmapped=unmapped),
-                blocks=build_blocks(
-                    parent,
-                    thread.links,
-                    unmapped=unmapped,
-                    cancelled=effect.change is BookingChangeKind.CANCELLED,
-                ),
+            cancelled = effect.change is BookingChangeKind.CANCELLED
+            self._rewrite(
+                thread.message,
+                fallback_text(parent, unmapped=unmapped),
+                build_blocks(parent, thread.links, unmapped=unmapped, cancelled=cancelled),
             )
             return ref
         dm = self._dm(effect.owner_email)
@@ -155,10 +149,11 @@ class SlackChat:
         thread_ts: str,
         key: str,
         text: str,
-        blocks: list[dict[str, Any]],
+        blocks: list[dict[str, Any]] | None,
         recover: bool,
     ) -> ObjectRef:
-        """A reply in the thread tagged with `key`; a recovering attempt reads the thread first."""
+        """A reply in the thread tagged with `key`; a recovering attempt reads the thread first.
+        Without `blocks` the reply is plain text (slack_sdk leaves unset arguments out)."""
         if recover:
             found = self._call(
                 "conversations_replies", channel=channel, ts=thread_ts, include_all_metadata=True
@@ -210,35 +205,17 @@ class SlackChat:
         return self._dm_ids[user]
 
     def update_alert(self, message: ObjectRef, alert: AlertView) -> ObjectRef:
+        return self._rewrite(message, alert_text(alert), alert_blocks(alert))
+
+    def _rewrite(self, message: ObjectRef, text: str, blocks: list[dict[str, Any]]) -> ObjectRef:
+        """`chat.update` of one of our messages: a set, so repeating it is harmless."""
         channel, ts = message.object_id.split("/", 1)
-        self._call(
-            "chat_update",
-            channel=channel,
-            ts=ts,
-            text=alert_text(alert),
-            blocks=alert_blocks(alert),
-        )
+        self._call("chat_update", channel=channel, ts=ts, text=text, blocks=blocks)
         return message
 
     def reply(self, message: ObjectRef, text: str, *, key: str, recover: bool) -> ObjectRef:
         channel, ts = message.object_id.split("/", 1)
-        if recover:
-            thread = self._call(
-                "conversations_replies", channel=channel, ts=ts, include_all_metadata=True
-            )
-            replies: list[dict[str, Any]] = thread.get("messages", [])
-            for reply in replies:
-                if ((reply.get("metadata") or {}).get("event_payload") or {}).get("key") == key:
-                    return self._ref(channel, str(reply["ts"]))
-        response = self._call(
-            "chat_postMessage",
-            channel=channel,
-            thread_ts=ts,
-            text=text,
-            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}},
-            unfurl_links=False,
-        )
-        return self._ref(channel, str(response["ts"]))
+        return self._thread_reply(channel, ts, key, text, None, recover)
 
     def post_review(self, channel: str, view: ReviewView, *, recover: bool) -> ObjectRef:
         return self._post(
@@ -246,15 +223,7 @@ class SlackChat:
         )
 
     def update_review(self, message: ObjectRef, view: ReviewView) -> ObjectRef:
-        channel, ts = message.object_id.split("/", 1)
-        self._call(
-            "chat_update",
-            channel=channel,
-            ts=ts,
-            text=review_text(view),
-            blocks=review_blocks(view),
-        )
-        return message
+        return self._rewrite(message, review_text(view), review_blocks(view))
 
     def post_digest(
         self, channel: str, report: DigestReport, *, key: str, recover: bool

@@ -14,7 +14,7 @@ The seed format is plain pydantic, so the integrator can fill it from configurat
 Every key in `api_keys` sees every seeded event type and booking (one team account); Cal.com
 ties a key to one user, which callstate's use (one key per client) does not need to tell apart.
 The default key is `sandbox-calcom-api-key`, the value `${CALCOM_API_KEY}` takes in sandbox
-mode (`config.model.sandbox_secret`); real keys start `cal_` (research/calendar_slack.md §1.1).
+mode (`config.secrets.sandbox_secret`); real keys start `cal_` (research/calendar_slack.md §1.1).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The default seed is one location `loc_sandbox_acme` reached with the Private Integration Token
 `sandbox-ghl-token` — the value a workspace's `token: ${GHL_TOKEN}` takes in sandbox mode
-(`config.model.sandbox_secret`) — with three users, a "Sales Pipeline" whose open stages are
+(`config.secrets.sandbox_secret`) — with three users, a "Sales Pipeline" whose open stages are
 New Lead → Contacted → Qualified → Appointment Booked (won and lost are opportunity *statuses* in
 GoHighLevel, not stages: `PUT /opportunities/{id}/status`, research/crm.md §2.5), and two
 workflows.

@@ -54,10 +54,9 @@ import structlog
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.databases import fresh_database
-from tests.sandbox.conftest import LoopbackServer
 
 from bench.tools import KEY, TimedTransport
-from callstate.cli.seeds import sandbox_seeds
+from bench.vendors import vendor_process
 from callstate.config.hours import BusinessHours
 from callstate.config.load import load_workspaces
 from callstate.config.model import HubSpotConfig, Workspace
@@ -76,8 +75,6 @@ from callstate.execution.services import Services
 from callstate.observability import configure_logging
 from callstate.policy.hours import is_open
 from callstate.policy.inbound import LookupState
-from callstate.sandbox.app import mount_vendors
-from callstate.sandbox.hubspot import create_hubspot_app
 from callstate.storage.db import make_engine, migrate
 from callstate.storage.throttle import Throttle
 from callstate.web.inbound import inbound_router
@@ -348,18 +345,6 @@ def drive(
     return figures
 
 
-def serve_hubspot(workspace: Workspace) -> LoopbackServer:
-    seeds = sandbox_seeds({workspace.id: workspace})
-    vendors = {
-        "hubspot": lambda store: create_hubspot_app(
-            store, seed_properties=seeds["hubspot_properties"], seed_owners=seeds["hubspot_owners"]
-        )
-    }
-    server = LoopbackServer(mount_vendors(None, vendors))
-    server.start()
-    return server
-
-
 def add_latency(hubspot_url: str, latency_ms: int) -> None:
     if latency_ms:
         httpx.post(
@@ -374,8 +359,22 @@ def run(
     quietly_log_at_info()
     workspace, hours_note = bench_workspace(load_workspaces(None, {}, sandbox=True)["acme"])
     assert isinstance(workspace.crm, HubSpotConfig)
-    server = serve_hubspot(workspace)
-    hubspot_url = f"{server.base_url}/hubspot"
+    with vendor_process(("hubspot",)) as root:
+        return _run(store, calls, latency_ms, budget_ms, gated, workspace, hours_note, root)
+
+
+def _run(
+    store: str,
+    calls: int,
+    latency_ms: int,
+    budget_ms: int | None,
+    gated: bool,
+    workspace: Workspace,
+    hours_note: str,
+    root: str,
+) -> Figures:
+    assert isinstance(workspace.crm, HubSpotConfig)
+    hubspot_url = f"{root}/hubspot"
     seed_contacts(workspace, hubspot_url)
     add_latency(hubspot_url, latency_ms)
     ledger = LookupLedger()
@@ -413,7 +412,6 @@ def run(
         finally:
             callers.close()
             engine.dispose()
-    server.stop()
     gate_note = "request gate over the database" if gated else "no request gate"
     report(figures, store, calls, latency_ms, callers.budget_seconds, f"{hours_note}; {gate_note}")
     return figures

@@ -1,16 +1,21 @@
 """In-call tool latency: `check_availability` and `book_meeting`, our own time and the total.
 
-    .venv/bin/python -m bench.tools                       # zero added vendor latency
-    .venv/bin/python -m bench.tools --latency-ms 150      # each Cal.com request takes 150 ms more
+    .venv/bin/python -m bench.tools                       # acme: Cal.com + HubSpot, no latency
+    .venv/bin/python -m bench.tools --workspace summit    # summit: Calendly + GoHighLevel
+    .venv/bin/python -m bench.tools --latency-ms 150      # each calendar request takes 150 ms more
     .venv/bin/python -m bench.tools --store postgresql --calls 300
 
-The service's app runs in this process (FastAPI TestClient) over a real database; Cal.com and
-HubSpot are the sandbox emulators on loopback HTTP. Every request to them goes through a timing
-transport, so a tool's own time is its wall time minus the time spent waiting on the vendors:
-signature check, parsing, routing, round-robin counters, the meetings claim, slot choice and
-speech. Each call's CRM lookup is warmed by a first request that is not measured (in production it
-overlaps the caller's first sentence), so the figures below wait on no lookup. Requests run one at
-a time; the shared machine's noise shows in p99, which is why this is a benchmark, not a test.
+The service's app runs in this process (FastAPI TestClient) over a real database, with the
+example workspace's connectors built as `callstate serve` builds them (each vendor request first
+spends the shared request budget in the database); the calendar and CRM emulators run in a
+process of their own on loopback HTTP (`bench/vendors.py`). Every request to them goes through a
+timing transport, so a tool's own time is its wall time minus the time spent waiting on the
+vendors: signature check, parsing, routing, the request-budget transactions, round-robin
+counters, the meetings claim, the connectors' request building and answer parsing, slot choice
+and speech. Each call's CRM lookup is warmed by a first request that is not measured (in
+production it overlaps the caller's first sentence), so the figures below wait on no lookup.
+Requests run one at a time; the shared machine's noise shows in p99, which is why this is a
+benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -30,21 +35,28 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 from tests.databases import fresh_database
-from tests.sandbox.conftest import LoopbackServer
 
-from callstate.cli.seeds import sandbox_seeds
+from bench.vendors import vendor_process
 from callstate.config.load import load_workspaces
-from callstate.config.model import CalcomConfig, HubSpotConfig
+from callstate.config.model import (
+    CalcomConfig,
+    CalendlyConfig,
+    GoHighLevelConfig,
+    HubSpotConfig,
+    Workspace,
+)
 from callstate.connectors.calcom.calendar import CalcomCalendar
+from callstate.connectors.calendly.calendar import CalendlyCalendar
+from callstate.connectors.gohighlevel.crm import GoHighLevelCrm
 from callstate.connectors.hubspot.crm import HubSpotCrm
+from callstate.connectors.ports import Calendar, Crm
 from callstate.connectors.registry import WorkspaceConnectors, build_chat
 from callstate.connectors.retell.signature import sign
+from callstate.execution.gate import RequestGate
 from callstate.execution.services import Services
 from callstate.observability import configure_logging
-from callstate.sandbox.app import mount_vendors
-from callstate.sandbox.calcom import create_calcom_app
-from callstate.sandbox.hubspot import create_hubspot_app
 from callstate.storage.db import make_engine, migrate
+from callstate.storage.throttle import Throttle
 from callstate.web.app import create_app
 
 KEY = "sandbox-retell-api-key"
@@ -69,6 +81,35 @@ class TimedTransport(httpx.HTTPTransport):
                 self.seconds += time.perf_counter() - started
 
 
+def _connectors(
+    workspace: Workspace, root: str, transport: httpx.BaseTransport, gate: RequestGate
+) -> WorkspaceConnectors:
+    """`registry.build_connectors`'s calendar and CRM, through the timing transport."""
+    calendar: Calendar
+    match workspace.calendar:
+        case CalcomConfig() as calcom:
+            key = calcom.api_key.get_secret_value()
+            calendar = CalcomCalendar(
+                key, base_url=f"{root}/calcom", transport=transport, gate=gate
+            )
+        case CalendlyConfig() as calendly:
+            token = calendly.token.get_secret_value()
+            calendar = CalendlyCalendar(
+                token, base_url=f"{root}/calendly", transport=transport, gate=gate
+            )
+        case None:
+            raise SystemExit(f"{workspace.id} has no calendar")
+    crm: Crm
+    match workspace.crm:
+        case HubSpotConfig() as hubspot:
+            crm = HubSpotCrm(hubspot, base_url=f"{root}/hubspot", transport=transport, gate=gate)
+        case GoHighLevelConfig() as ghl:
+            crm = GoHighLevelCrm(
+                ghl, base_url=f"{root}/gohighlevel", transport=transport, gate=gate
+            )
+    return WorkspaceConnectors(crm=crm, chat=build_chat(workspace), calendar=calendar)
+
+
 def _monday(now: datetime) -> datetime:
     days = (7 - now.weekday()) % 7 or 7
     return (now + timedelta(days=days)).replace(hour=13, minute=0, second=0, microsecond=0)
@@ -87,47 +128,43 @@ def _database(store: str, tmp: Path) -> Iterator[str]:
         yield url
 
 
-def run(store: str, calls: int, latency_ms: int) -> None:
+def run(store: str, calls: int, latency_ms: int, workspace: str = "acme") -> None:
     configure_logging("warning")
     now = _monday(datetime.now(UTC))
-    workspaces = {"acme": load_workspaces(None, {}, sandbox=True)["acme"]}
-    seeds = sandbox_seeds(workspaces)
+    workspaces = {workspace: load_workspaces(None, {}, sandbox=True)[workspace]}
     # Slots up to 4 weeks ahead: every measured booking takes a distinct one.
-    vendors = {
-        "calcom": lambda store_: create_calcom_app(
-            store_,
-            event_types=seeds["calcom_event_types"],
-            api_keys=seeds["calcom_api_keys"],
-            clock=now.timestamp,
-        ),
-        "hubspot": lambda store_: create_hubspot_app(
-            store_, seed_properties=seeds["hubspot_properties"], seed_owners=seeds["hubspot_owners"]
-        ),
-    }
-    server = LoopbackServer(mount_vendors(None, vendors))
-    server.start()
-    root = server.base_url
+    with vendor_process(now=now.timestamp()) as root:
+        _measure(store, calls, latency_ms, now, workspaces, root)
+
+
+def _measure(
+    store: str,
+    calls: int,
+    latency_ms: int,
+    now: datetime,
+    workspaces: dict[str, Workspace],
+    root: str,
+) -> None:
+    (workspace,) = workspaces.values()
+    assert workspace.calendar is not None
+    calendar_kind = workspace.calendar.kind
     if latency_ms:
         httpx.post(
-            f"{root}/calcom/_sandbox/faults",
+            f"{root}/{calendar_kind}/_sandbox/faults",
             json={"mode": "delay", "seconds": latency_ms / 1000, "times": None},
         ).raise_for_status()
-    workspace = workspaces["acme"]
     transport = TimedTransport()
-    assert isinstance(workspace.calendar, CalcomConfig)
-    assert isinstance(workspace.crm, HubSpotConfig)
-    calendar = CalcomCalendar(
-        workspace.calendar.api_key.get_secret_value(),
-        base_url=f"{root}/calcom",
-        transport=transport,
-    )
-    crm = HubSpotCrm(workspace.crm, base_url=f"{root}/hubspot", transport=transport)
-    connectors = {
-        "acme": WorkspaceConnectors(crm=crm, chat=build_chat(workspace), calendar=calendar)
-    }
+    audience = next(a for a in workspace.audiences if a.agent_ids and a.numbers)
     with tempfile.TemporaryDirectory() as tmp, _database(store, Path(tmp)) as url:
         engine = make_engine(url)
         migrate(engine)
+        # As `callstate serve` builds them: every vendor request spends the shared budget. The
+        # gate's clock moves 5 s ahead before each tool call (the caller speaks between tools),
+        # so no tool spends tokens its predecessor took from the database, and the bench's pace
+        # (far above one call's) never waits on Cal.com's 120 requests a minute.
+        skipped = [0.0]
+        gate = RequestGate(Throttle(engine), clock=lambda: time.time() + skipped[0])
+        connectors = {workspace.id: _connectors(workspace, root, transport, gate)}
         services = Services(
             engine=engine, workspaces=workspaces, connectors=connectors, clock=lambda: now
         )
@@ -141,24 +178,32 @@ def run(store: str, calls: int, latency_ms: int) -> None:
                         "name": name,
                         "call": {
                             "call_id": call_id,
-                            "agent_id": "agent_acme_inbound",
+                            "agent_id": audience.agent_ids[0],
                             "direction": "inbound",
                             "from_number": f"+1212555{1000 + int(call_id.split('_')[1]):04d}",
-                            "to_number": "+14155550100",
+                            "to_number": audience.numbers[0],
                         },
                         "args": args,
                     }
                 ).encode()
-                headers = {"x-retell-signature": sign(body, KEY, int(now.timestamp() * 1000))}
+                key = workspace.retell.api_key.get_secret_value()
+                headers = {"x-retell-signature": sign(body, key, int(now.timestamp() * 1000))}
+                skipped[0] += 5.0
                 vendor_before = transport.seconds
                 started = time.perf_counter()
-                response = client.post("/tools/retell/acme", content=body, headers=headers)
+                response = client.post(
+                    f"/tools/retell/{workspace.id}", content=body, headers=headers
+                )
                 elapsed = time.perf_counter() - started
                 response.raise_for_status()
+                answer = response.json()
                 if measure:
                     total[name].append(elapsed)
                     own[name].append(elapsed - (transport.seconds - vendor_before))
-                return response.json()
+                    if name == "book_meeting":
+                        by_reason = answer.get("reason") or "booked"
+                        own.setdefault(f"  {by_reason}", []).append(own[name][-1])
+                return answer
 
             for n in range(calls):
                 call_id = f"bench_{n}"
@@ -171,11 +216,14 @@ def run(store: str, calls: int, latency_ms: int) -> None:
                 if not answer.get("booked") and answer.get("reason") != "slot_unavailable":
                     raise SystemExit(f"unexpected answer: {answer}")
         engine.dispose()
-    server.stop()
-    print(f"store={store} calls={calls} added Cal.com latency={latency_ms} ms")
+    print(
+        f"workspace={workspace.id} ({calendar_kind}, {workspace.crm.kind}) store={store} "
+        f"calls={calls} added {calendar_kind} latency={latency_ms} ms"
+    )
     for name in own:
-        print(f"{name:>18} own   {_percentiles(own[name])}")
-        print(f"{name:>18} total {_percentiles(total[name])}")
+        print(f"{name:>18} own   {_percentiles(own[name])}   n={len(own[name])}")
+        if name in total:
+            print(f"{name:>18} total {_percentiles(total[name])}")
 
 
 def main() -> None:
@@ -183,8 +231,9 @@ def main() -> None:
     parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--workspace", choices=("acme", "summit"), default="acme")
     args = parser.parse_args()
-    run(args.store, args.calls, args.latency_ms)
+    run(args.store, args.calls, args.latency_ms, args.workspace)
 
 
 if __name__ == "__main__":

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import typer
+from rich.console import Console
 from typer.testing import CliRunner
 
-from callstate.cli.reconcile import reconcile_command
+from callstate.cli.reconcile import reconcile_command, report_table
 from callstate.config.secrets import sandbox_secret
 from callstate.connectors.retell.rest import RetellRest
+from callstate.execution.reconcile import ReconcileReport
 from callstate.sandbox.app import mount_vendors
 from callstate.sandbox.retell import RetellSeed, create_retell_app
 from tests.sandbox.conftest import serve
@@ -71,3 +74,23 @@ def test_reconcile_records_a_lost_call_once(serve: Callable[[Any], str], tmp_pat
     code, output = reconcile(base, tmp_path)
     assert code == 1
     assert "HTTP 503" in output
+
+
+def test_the_table_shows_attempts_read_back_and_calls_gone_at_retell() -> None:
+    report = ReconcileReport(
+        workspace="acme",
+        since=datetime(2026, 11, 24, 12, 0, tzinfo=UTC),
+        listed=3,
+        known=1,
+        recovered=("call_lost",),
+        attempts=2,
+        gone=("call_deleted",),
+    )
+    console = Console(width=250, record=True)
+    console.print(report_table([report]))
+    text = console.export_text()
+    header, row = (line for line in text.splitlines() if "acme" in line or "attempts" in line)
+    assert "attempts read" in header and "gone at Retell" in header
+    cells = [cell.strip() for cell in row.split("│")[1:-1]]
+    assert cells[2:8] == ["3", "2", "1", "1", "0", "1"]  # listed, attempts, known, recovered…
+    assert "call_lost" in text and "call_deleted" in text

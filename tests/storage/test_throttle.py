@@ -54,3 +54,16 @@ def test_a_late_taker_does_not_turn_the_refill_clock_back(engine: Engine) -> Non
     # A taker that read the clock at 100.5 but got the lock after the one at 101.0:
     assert throttle.take("k", budget, 100.5) > 0.0
     assert throttle.take("k", budget, 101.0) > 0.0  # still empty: no second credit for 100.5-101
+
+
+def test_concurrent_batch_takers_never_take_more_than_the_bucket_holds(engine: Engine) -> None:
+    throttle = Throttle(engine)
+    assert throttle.take_up_to("k", HUBSPOT, 7_000.0, 1) == (1, 0.0)  # the bucket exists
+    with ThreadPoolExecutor(8) as pool:
+        takes = list(pool.map(lambda _: throttle.take_up_to("k", HUBSPOT, 7_000.0, 3), range(24)))
+    granted = sum(n for n, _wait in takes)
+    assert granted == HUBSPOT.capacity - 1  # what was left, to the token
+    assert all(wait > 0 for n, wait in takes if n == 0)
+    # Half a second later it has refilled by half of per_second tokens (4.6), no more.
+    later = [throttle.take_up_to("k", HUBSPOT, 7_000.5, 3)[0] for _ in range(10)]
+    assert sum(later) == int(HUBSPOT.per_second * 0.5) == 4

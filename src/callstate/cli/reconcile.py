@@ -89,19 +89,34 @@ def _point_at(services: Services, retell_url: str | None) -> None:
 
 def report_table(reports: list[ReconcileReport]) -> Table:
     table = Table(title="Reconciliation: calls whose webhooks never arrived")
-    for column in ("workspace", "since", "listed", "known", "recovered", "pending", "errors"):
+    columns = (
+        "workspace",
+        "since",
+        "listed",
+        "attempts read",
+        "known",
+        "recovered",
+        "pending",
+        "gone at Retell",
+        "errors",
+    )
+    for column in columns:
         table.add_column(column)
     for report in reports:
-        recovered = str(len(report.recovered))
-        if report.recovered:
-            recovered += "\n" + "\n".join(report.recovered)
         table.add_row(
             report.workspace,
             report.since.isoformat(timespec="seconds"),
             str(report.listed),
+            str(report.attempts),
             str(report.known),
-            recovered,
+            _counted(report.recovered),
             str(report.pending),
+            _counted(report.gone),
             f"[red]{escape(chr(10).join(report.errors))}[/]" if report.errors else "0",
         )
     return table
+
+
+def _counted(call_ids: tuple[str, ...]) -> str:
+    """How many, then one call id per line."""
+    return "\n".join((str(len(call_ids)), *call_ids))

@@ -6,20 +6,53 @@ PostgreSQL, only a shared budget keeps the sum under the limit (research/crm.md 
 
 The bucket arithmetic is `domain.budget.Budget`. The row is locked for the read-modify-write
 (`FOR UPDATE` on PostgreSQL; SQLite serialises writers anyway).
+
+Every gated vendor request can pass through here, in-call tools included, so on PostgreSQL a
+take from an existing bucket with tokens to spare is one statement on its own (`_TAKE`: lock,
+refill, spend, in one round trip instead of BEGIN, SELECT, UPDATE and COMMIT). A new bucket or
+an empty one takes the transaction below, which creates the row or says how long to wait.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Float, Integer, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from callstate.domain.budget import Budget
 from callstate.storage.tables import RateBucketRow
 
+# The same arithmetic as `take_up_to`'s transaction, in SQL; granted is computed by the statement
+# that spends it, so the two can never disagree by a float's last bit.
+_TAKE = text(
+    """
+    WITH bucket AS (
+        SELECT tokens, updated FROM rate_buckets WHERE key = :key FOR UPDATE
+    ), refilled AS (
+        SELECT round(least(:capacity, tokens + greatest(0.0, :now - updated) * :per_second)
+                     ::numeric, 9)::float8 AS tokens,
+               updated
+        FROM bucket
+    )
+    UPDATE rate_buckets
+    SET tokens = refilled.tokens - least(:want, floor(refilled.tokens)),
+        updated = greatest(:now, refilled.updated)
+    FROM refilled
+    WHERE rate_buckets.key = :key AND refilled.tokens >= 1.0
+    RETURNING least(:want, floor(refilled.tokens))::integer AS granted
+    """
+).bindparams(
+    bindparam("capacity", type_=Float),
+    bindparam("now", type_=Float),
+    bindparam("per_second", type_=Float),
+    bindparam("want", type_=Integer),
+)
+
 
 class Throttle:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._one_statement = engine.dialect.name == "postgresql"
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def take(self, key: str, budget: Budget, now: float) -> float:
         """Take one request from the bucket. 0.0: granted. Else the seconds until one is free
@@ -30,6 +63,20 @@ class Throttle:
     def take_up_to(self, key: str, budget: Budget, now: float, want: int) -> tuple[int, float]:
         """Take between one and `want` requests in one transaction: (how many, 0.0), or
         (0, seconds until one is free) with nothing taken."""
+        if self._one_statement:
+            with self._autocommit.connect() as connection:
+                granted = connection.execute(
+                    _TAKE,
+                    {
+                        "key": key,
+                        "capacity": budget.capacity,
+                        "now": now,
+                        "per_second": budget.per_second,
+                        "want": want,
+                    },
+                ).scalar_one_or_none()
+            if granted:
+                return int(granted), 0.0
         with self._engine.begin() as connection:
             locked = (
                 select(RateBucketRow.tokens, RateBucketRow.updated)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from callstate.config.model import Workspace
 from callstate.connectors.retell.tools import (
     MAX_ANSWER_CHARS,
     MAX_TOOL_BODY_BYTES,
@@ -43,7 +44,12 @@ def _answer(payload: Answer) -> JSONResponse:
 def tools_router(services: Services, desk: MeetingDesk) -> APIRouter:
     router = APIRouter()
 
-    def run(request: ToolRequest, live: LiveCall) -> Answer:
+    def run(workspace: Workspace, request: ToolRequest) -> Answer:
+        """In one worker thread: the call's audience (the agent-id map is cached, but a refresh
+        reads the database), then the tool. One hop off the event loop, not two."""
+        agents = services.voice_agents.audiences_by_agent(workspace.id, "retell")
+        audience = route_by(workspace, request.agent_id, request.our_number, agents).audience
+        live = LiveCall(workspace, audience, request.call_id, request.caller)
         if request.name == "check_availability":
             return desk.check_availability(live, request.args)
         return desk.book_meeting(live, request.args)
@@ -66,14 +72,8 @@ def tools_router(services: Services, desk: MeetingDesk) -> APIRouter:
             return problem(400, f"malformed tool call at {exc.field}: {exc.message}")
         if tool.name not in TOOLS:
             return problem(400, f"unknown tool {tool.name!r}; this endpoint serves {TOOLS}")
-        # Cached, but a refresh reads the database: never on the event loop.
-        agents = await run_in_threadpool(
-            services.voice_agents.audiences_by_agent, workspace, "retell"
-        )
-        audience = route_by(config, tool.agent_id, tool.our_number, agents).audience
-        live = LiveCall(config, audience, tool.call_id, tool.caller)
         started = time.perf_counter()
-        payload = await run_in_threadpool(run, tool, live)
+        payload = await run_in_threadpool(run, config, tool)
         log.info(
             "tool.answered",
             workspace=workspace,

@@ -514,7 +514,7 @@ class Receiver:
 @pytest.fixture(scope="module")
 def server() -> Iterator[Receiver]:
     app = Receiver()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.bind(("127.0.0.1", 0))
     app.url = f"http://127.0.0.1:{sock.getsockname()[1]}/webhooks/retell"
     config = uvicorn.Config(

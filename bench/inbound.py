@@ -359,7 +359,7 @@ def run(
     quietly_log_at_info()
     workspace, hours_note = bench_workspace(load_workspaces(None, {}, sandbox=True)["acme"])
     assert isinstance(workspace.crm, HubSpotConfig)
-    with vendor_process(("hubspot",)) as root:
+    with vendor_process() as root:
         return _run(store, calls, latency_ms, budget_ms, gated, workspace, hours_note, root)
 
 

@@ -36,21 +36,10 @@ import httpx
 from fastapi.testclient import TestClient
 from tests.databases import fresh_database
 
-from bench.vendors import vendor_process
+from bench.vendors import VENDORS, vendor_process
 from callstate.config.load import load_workspaces
-from callstate.config.model import (
-    CalcomConfig,
-    CalendlyConfig,
-    GoHighLevelConfig,
-    HubSpotConfig,
-    Workspace,
-)
-from callstate.connectors.calcom.calendar import CalcomCalendar
-from callstate.connectors.calendly.calendar import CalendlyCalendar
-from callstate.connectors.gohighlevel.crm import GoHighLevelCrm
-from callstate.connectors.hubspot.crm import HubSpotCrm
-from callstate.connectors.ports import Calendar, Crm
-from callstate.connectors.registry import WorkspaceConnectors, build_chat
+from callstate.config.model import Workspace
+from callstate.connectors.registry import build_connectors
 from callstate.connectors.retell.signature import sign
 from callstate.execution.gate import RequestGate
 from callstate.execution.services import Services
@@ -79,35 +68,6 @@ class TimedTransport(httpx.HTTPTransport):
         finally:
             with self._lock:
                 self.seconds += time.perf_counter() - started
-
-
-def _connectors(
-    workspace: Workspace, root: str, transport: httpx.BaseTransport, gate: RequestGate
-) -> WorkspaceConnectors:
-    """`registry.build_connectors`'s calendar and CRM, through the timing transport."""
-    calendar: Calendar
-    match workspace.calendar:
-        case CalcomConfig() as calcom:
-            key = calcom.api_key.get_secret_value()
-            calendar = CalcomCalendar(
-                key, base_url=f"{root}/calcom", transport=transport, gate=gate
-            )
-        case CalendlyConfig() as calendly:
-            token = calendly.token.get_secret_value()
-            calendar = CalendlyCalendar(
-                token, base_url=f"{root}/calendly", transport=transport, gate=gate
-            )
-        case None:
-            raise SystemExit(f"{workspace.id} has no calendar")
-    crm: Crm
-    match workspace.crm:
-        case HubSpotConfig() as hubspot:
-            crm = HubSpotCrm(hubspot, base_url=f"{root}/hubspot", transport=transport, gate=gate)
-        case GoHighLevelConfig() as ghl:
-            crm = GoHighLevelCrm(
-                ghl, base_url=f"{root}/gohighlevel", transport=transport, gate=gate
-            )
-    return WorkspaceConnectors(crm=crm, chat=build_chat(workspace), calendar=calendar)
 
 
 def _monday(now: datetime) -> datetime:
@@ -164,7 +124,8 @@ def _measure(
         # (far above one call's) never waits on Cal.com's 120 requests a minute.
         skipped = [0.0]
         gate = RequestGate(Throttle(engine), clock=lambda: time.time() + skipped[0])
-        connectors = {workspace.id: _connectors(workspace, root, transport, gate)}
+        urls = {vendor: f"{root}/{vendor}" for vendor in VENDORS}
+        connectors = {workspace.id: build_connectors(workspace, urls, gate, transport=transport)}
         services = Services(
             engine=engine, workspaces=workspaces, connectors=connectors, clock=lambda: now
         )

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import httpx
+
 from callstate.config.model import (
     CalcomConfig,
     CalendarConfig,
@@ -41,15 +43,20 @@ class WorkspaceConnectors:
 
 
 def build_connectors(
-    workspace: Workspace, base_urls: Mapping[str, str] | None = None, gate: Gate | None = None
+    workspace: Workspace,
+    base_urls: Mapping[str, str] | None = None,
+    gate: Gate | None = None,
+    *,
+    transport: httpx.BaseTransport | None = None,
 ) -> WorkspaceConnectors:
     """`base_urls` (vendor → URL) points connectors at the sandbox emulators; `gate` spends the
-    vendor accounts' request budgets, shared across processes."""
+    vendor accounts' request budgets, shared across processes; `transport` carries the CRM's
+    and the calendar's requests (the benchmarks time vendor round trips with it)."""
     urls = base_urls or {}
     return WorkspaceConnectors(
-        crm=_crm(workspace.crm, urls.get(workspace.crm.kind), gate),
+        crm=_crm(workspace.crm, urls.get(workspace.crm.kind), gate, transport),
         chat=build_chat(workspace, urls),
-        calendar=_calendar(workspace.calendar, urls, gate),
+        calendar=_calendar(workspace.calendar, urls, gate, transport),
         voice=RetellRest(
             workspace.retell.api_key.get_secret_value(),
             base_url=urls.get("retell", workspace.retell.base_url),
@@ -58,7 +65,10 @@ def build_connectors(
 
 
 def _calendar(
-    config: CalendarConfig | None, urls: Mapping[str, str], gate: Gate | None
+    config: CalendarConfig | None,
+    urls: Mapping[str, str],
+    gate: Gate | None,
+    transport: httpx.BaseTransport | None,
 ) -> Calendar | None:
     match config:
         case None:
@@ -68,12 +78,14 @@ def _calendar(
                 config.api_key.get_secret_value(),
                 base_url=urls.get(config.kind, config.base_url),
                 gate=gate,
+                transport=transport,
             )
         case CalendlyConfig():
             return CalendlyCalendar(
                 config.token.get_secret_value(),
                 base_url=urls.get(config.kind, config.base_url),
                 gate=gate,
+                transport=transport,
             )
 
 
@@ -96,9 +108,14 @@ def build_schema(workspace: Workspace, base_url: str | None = None) -> CrmSchema
             return GoHighLevelSchema(ghl, ghl_http)
 
 
-def _crm(config: HubSpotConfig | GoHighLevelConfig, base_url: str | None, gate: Gate | None) -> Crm:
+def _crm(
+    config: HubSpotConfig | GoHighLevelConfig,
+    base_url: str | None,
+    gate: Gate | None,
+    transport: httpx.BaseTransport | None,
+) -> Crm:
     match config:
         case HubSpotConfig():
-            return HubSpotCrm(config, base_url=base_url, gate=gate)
+            return HubSpotCrm(config, base_url=base_url, gate=gate, transport=transport)
         case GoHighLevelConfig():
-            return GoHighLevelCrm(config, base_url=base_url, gate=gate)
+            return GoHighLevelCrm(config, base_url=base_url, gate=gate, transport=transport)

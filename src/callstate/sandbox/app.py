@@ -13,6 +13,7 @@ them. Each mount also has its own `/<name>/_sandbox/...` (see `faults.py`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -63,6 +64,7 @@ def create_sandbox_app(
     slack_interactivity_url: str | None = None,
     calcom_event_types: Sequence[EventTypeSeed] = SANDBOX_EVENT_TYPES,
     calcom_api_keys: Sequence[str] = (CALCOM_SANDBOX_KEY,),
+    calcom_clock: Callable[[], float] = time.time,
     calendly_users: Sequence[CalendlyUser] = CALENDLY_USERS,
     calendly_event_types: Sequence[CalendlyEventType] = CALENDLY_EVENT_TYPES,
     retell_api_key: str = RETELL_SANDBOX_KEY,
@@ -72,7 +74,8 @@ def create_sandbox_app(
 ) -> FastAPI:
     """All emulators; `state_dir=None` keeps state in memory, else `<state_dir>/<vendor>.sqlite`.
 
-    `retell_webhook_retry_delay` spaces the retries of every Retell account's webhooks.
+    `retell_webhook_retry_delay` spaces the retries of every Retell account's webhooks;
+    `calcom_clock` is Cal.com's "now" (epoch seconds; the benchmarks fix it).
     """
 
     def default_retell(store: Store) -> FastAPI:
@@ -107,7 +110,7 @@ def create_sandbox_app(
             interactivity_url=slack_interactivity_url,
         ),
         "calcom": lambda store: create_calcom_app(
-            store, event_types=calcom_event_types, api_keys=calcom_api_keys
+            store, event_types=calcom_event_types, api_keys=calcom_api_keys, clock=calcom_clock
         ),
         "calendly": lambda store: create_calendly_app(
             store, users=calendly_users, event_types=calendly_event_types

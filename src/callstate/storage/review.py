@@ -40,45 +40,6 @@ def action_id(item: str, action: ReviewAction, value: str) -> str:
     return "ra_" + hashlib.sha256(f"{item}|{action.value}|{value}".encode()).hexdigest()[:24]
 
 
-class ReviewItem(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
-    key: str
-    workspace: str
-    runtime: str
-    external_call_id: str
-    audience: str
-    caller: str
-    caller_phone: str | None
-    outcome: str
-    reasons: tuple[ReviewReason, ...]
-    summary: str | None
-    excerpt: str | None
-    recording_url: str | None
-    contact_url: str | None
-    status: ReviewStatus
-    channel: str | None
-    ts: str | None
-    created_at: UtcDateTime
-    updated_at: UtcDateTime
-    decided_by: str | None
-    decided_by_name: str | None
-    decided_at: UtcDateTime | None
-    decision_detail: str | None
-
-    @property
-    def decision(self) -> ReviewDecision | None:
-        if self.decided_by is None or self.decided_at is None:
-            return None
-        return ReviewDecision(
-            status=self.status,
-            actor_id=self.decided_by,
-            at=self.decided_at,
-            detail=self.decision_detail,
-        )
-
-
 class ReviewActionView(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -112,6 +73,32 @@ class NewItem(BaseModel):
     excerpt: str | None = None
     recording_url: str | None = None
     contact_url: str | None = None
+
+
+class ReviewItem(NewItem):
+    """A stored item: what was opened, where its message is, and the decision once made."""
+
+    id: str
+    status: ReviewStatus
+    channel: str | None
+    ts: str | None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    decided_by: str | None
+    decided_by_name: str | None
+    decided_at: UtcDateTime | None
+    decision_detail: str | None
+
+    @property
+    def decision(self) -> ReviewDecision | None:
+        if self.decided_by is None or self.decided_at is None:
+            return None
+        return ReviewDecision(
+            status=self.status,
+            actor_id=self.decided_by,
+            at=self.decided_at,
+            detail=self.decision_detail,
+        )
 
 
 class ReviewQueue:

@@ -9,11 +9,15 @@ The service's app runs in this process (FastAPI TestClient) over a real database
 example workspace's connectors built as `callstate serve` builds them (each vendor request first
 spends the shared request budget in the database); the calendar and CRM emulators run in a
 process of their own on loopback HTTP (`bench/vendors.py`). Every request to them goes through a
-timing transport, so a tool's own time is its wall time minus the time spent waiting on the
-vendors: signature check, parsing, routing, the request-budget transactions, round-robin
-counters, the meetings claim, the connectors' request building and answer parsing, slot choice
-and speech. Each call's CRM lookup is warmed by a first request that is not measured (in
-production it overlaps the caller's first sentence), so the figures below wait on no lookup.
+timing transport, so a tool's own time is the time the request spends in the app minus the time
+spent waiting on the vendors: signature check, parsing, routing, the hop to a worker thread, the
+request-budget statements, round-robin counters, the meetings claim, the connectors' request
+building and answer parsing, slot choice, speech and the JSON answer. "In the app" runs from the
+ASGI call to the answer's last byte handed to the server (`Stopwatch`); the "client side" line
+also counts the TestClient's own hops between this thread and the app's event loop, which
+`callstate serve` does not have (uvicorn reads the request from the socket on the loop).
+Each call's CRM lookup is warmed by a first request that is not measured (in production it
+overlaps the caller's first sentence), so the figures below wait on no lookup.
 Requests run one at a time; the shared machine's noise shows in p99, which is why this is a
 benchmark, not a test.
 """
@@ -68,6 +72,27 @@ class TimedTransport(httpx.HTTPTransport):
         finally:
             with self._lock:
                 self.seconds += time.perf_counter() - started
+
+
+class Stopwatch:
+    """ASGI wrapper: seconds from the app being called to the last body byte it sends."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self.seconds = 0.0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed(message: Any) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                self.seconds = time.perf_counter() - started
+            await send(message)
+
+        await self._app(scope, receive, timed)
 
 
 def _monday(now: datetime) -> datetime:
@@ -130,8 +155,10 @@ def _measure(
             engine=engine, workspaces=workspaces, connectors=connectors, clock=lambda: now
         )
         own: dict[str, list[float]] = {"check_availability": [], "book_meeting": []}
+        client_side: dict[str, list[float]] = {"check_availability": [], "book_meeting": []}
         total: dict[str, list[float]] = {"check_availability": [], "book_meeting": []}
-        with TestClient(create_app(services)) as client:
+        stopwatch = Stopwatch(create_app(services))
+        with TestClient(stopwatch) as client:
 
             def tool(call_id: str, name: str, args: dict[str, Any], measure: bool) -> Any:
                 body = json.dumps(
@@ -159,8 +186,10 @@ def _measure(
                 response.raise_for_status()
                 answer = response.json()
                 if measure:
+                    vendor = transport.seconds - vendor_before
                     total[name].append(elapsed)
-                    own[name].append(elapsed - (transport.seconds - vendor_before))
+                    client_side[name].append(elapsed - vendor)
+                    own[name].append(stopwatch.seconds - vendor)
                     if name == "book_meeting":
                         by_reason = answer.get("reason") or "booked"
                         own.setdefault(f"  {by_reason}", []).append(own[name][-1])
@@ -181,9 +210,11 @@ def _measure(
         f"workspace={workspace.id} ({calendar_kind}, {workspace.crm.kind}) store={store} "
         f"calls={calls} added {calendar_kind} latency={latency_ms} ms"
     )
+    print("own time in the app; the client side adds the TestClient's hops; total adds the vendors")
     for name in own:
         print(f"{name:>18} own   {_percentiles(own[name])}   n={len(own[name])}")
         if name in total:
+            print(f"{name:>18} client side {_percentiles(client_side[name])}")
             print(f"{name:>18} total {_percentiles(total[name])}")
 
 

@@ -234,3 +234,34 @@ def test_a_booking_counts_for_its_owner_once_in_the_same_transaction(engine: Eng
         )
 
     assert counters.assigned("acme", "audience:inbound") == {"ben@acme.test": 1}
+
+
+def test_a_booking_that_skips_the_flush_leaves_later_commits_durable(engine: Engine) -> None:
+    """`durable=False` relaxes the booking's own commit only: the pooled connection it ran on
+    goes back with the server's setting, and a cancelled meeting is neither revived nor
+    counted."""
+    meetings, counters = Meetings(engine), OwnerCounters(engine)
+    for key in ("fast", "cancelled"):
+        meetings.claim(claim(key), T0)
+    meetings.change("cancelled", status=MeetingStatus.CANCELLED, now=T0)
+
+    for key in ("fast", "cancelled"):
+        meetings.mark_booked(
+            key,
+            booking_id=f"uid_{key}",
+            start=SLOT,
+            end=SLOT + timedelta(minutes=30),
+            url=None,
+            owner_email="ana@acme.test",
+            now=T0,
+            count_in="audience:inbound",
+            durable=False,
+        )
+
+    assert meetings.get("fast").status is MeetingStatus.BOOKED  # type: ignore[union-attr]
+    assert meetings.get("cancelled").status is MeetingStatus.CANCELLED  # type: ignore[union-attr]
+    assert counters.assigned("acme", "audience:inbound") == {"ana@acme.test": 1}
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:  # the pool's one idle connection: the same one
+            setting = connection.exec_driver_sql("SHOW synchronous_commit").scalar_one()
+        assert setting == "on"

@@ -67,3 +67,15 @@ def test_concurrent_batch_takers_never_take_more_than_the_bucket_holds(engine: E
     # Half a second later it has refilled by half of per_second tokens (4.6), no more.
     later = [throttle.take_up_to("k", HUBSPOT, 7_000.5, 3)[0] for _ in range(10)]
     assert sum(later) == int(HUBSPOT.per_second * 0.5) == 4
+
+
+def test_a_take_leaves_the_connection_committing_durably(engine: Engine) -> None:
+    """The one-statement take relaxes its own commit only (PostgreSQL): the pooled connection
+    goes back with the server's `synchronous_commit`."""
+    throttle = Throttle(engine)
+    for _ in range(3):  # the first creates the bucket; the next take from it in one statement
+        assert throttle.take("hubspot:app", HUBSPOT, 1_000.0) == 0.0
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:  # the pool's one idle connection: the same one
+            setting = connection.exec_driver_sql("SHOW synchronous_commit").scalar_one()
+        assert setting == "on"

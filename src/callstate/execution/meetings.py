@@ -48,12 +48,13 @@ from callstate.execution.tool_answers import (
 )
 from callstate.policy.owners import Candidate, order
 from callstate.policy.speech import caller_zone, speak, speak_list
-from callstate.policy.when import Unresolved, Window, parse_moment, resolve
+from callstate.policy.when import Unresolved, parse_moment, resolve
 from callstate.storage.meetings import MeetingClaim, MeetingStatus, MeetingView
 
 log = structlog.get_logger(__name__)
 
 MINUTE = timedelta(minutes=1)
+FIRST_LOOK = timedelta(days=1)  # how far a search for free slots looks before it widens
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +104,13 @@ class MeetingDesk:
                 "reason": "unclear_time",
                 "message": f"{window.reason}. What day and time would suit you?",
             }
+        offer = settings.offer
         try:
-            found = self._first_free(calendar, hosts, window.start, window.end, window)
+            found = first_free(calendar, hosts, window.start, window.end, offer, window.covers)
             widened = found is None
             if found is None:
                 later = window.end + timedelta(days=settings.search_days)
-                found = self._first_free(calendar, hosts, window.end, later)
+                found = first_free(calendar, hosts, window.end, later, offer)
         except ConnectorError as exc:
             log.warning("tool.calendar_unavailable", workspace=live.workspace.id, error=str(exc))
             return calendar_down(str(exc))
@@ -146,12 +148,8 @@ class MeetingDesk:
         key: str | None = None  # none for a time already past: nothing to book, nor to find
         if start is not None and start > now:
             key = meeting_key(live.workspace.id, Runtime.RETELL, live.call_id, start)
-        # The earlier attempt (a retried tool call) and the counts that order the hosts: one read.
-        earlier, assigned = self._services.meetings.before_booking(
-            key, workspace=live.workspace.id, pool_key=pool_key(live.audience.id)
-        )
         snapshot = self._snapshot(live)
-        hosts = self._order(pool, assigned, snapshot)
+        hosts = self._order(pool, self._assigned(live), snapshot)
         if not hosts:
             return no_calendar()
         if start is None:
@@ -164,7 +162,7 @@ class MeetingDesk:
             if key is None:
                 return self._alternatives(live, calendar, hosts, now, zone, "that time has passed")
             attendee = self._attendee(live, args, zone_name, snapshot)
-            booked = self._book(live, calendar, hosts, start, attendee, key, earlier)
+            booked = self._book(live, calendar, hosts, start, attendee, key)
             if booked is not None:
                 return confirmation(live.workspace, booked, zone)
             return self._alternatives(
@@ -184,12 +182,14 @@ class MeetingDesk:
         start: datetime,
         attendee: Attendee,
         key: str,
-        earlier: MeetingView | None,
     ) -> MeetingView | None:
-        """The booking under `key`: an earlier attempt's, else the first host's who can take
-        `start`; None when nobody can."""
-        if earlier is not None and (settled := self._settle(calendar, earlier)) is not None:
-            return settled
+        """The booking under `key`: the first host's who can take `start`, or an earlier
+        attempt's (a retried tool call); None when nobody can.
+
+        An earlier attempt is not read up front. Its claim turns up when this one claims the
+        key on a host that still shows the time free; when none does (the earlier attempt
+        holds it), the twin lookup below finds it. A first attempt, the common case, pays for
+        no extra read."""
         for member in hosts:
             booked = self._try_host(live, calendar, member, start, attendee, key)
             if booked is not None:
@@ -239,8 +239,15 @@ class MeetingDesk:
             attendee_zone=attendee.zone,
         )
         view, new = meetings.claim(claim, self._services.clock())
-        if not new:  # the same tool call, delivered again while this one runs
-            return self._settle(calendar, view)
+        if not new:
+            # An earlier delivery of this tool call (still running, or retried after a lost
+            # answer): its booking; else, with nothing booked and its claim released, ours.
+            settled = self._settle(calendar, view)
+            if settled is not None:
+                return settled
+            view, new = meetings.claim(claim, self._services.clock())
+            if not new:  # cancelled, or claimed again by a twin meanwhile
+                return None
         try:
             booking = calendar.book(slot, attendee, key=key)
         except SlotTaken:
@@ -323,8 +330,13 @@ class MeetingDesk:
         why: str,
     ) -> Answer:
         settings = live.audience.meetings
-        found = self._first_free(
-            calendar, hosts, after, after + timedelta(days=settings.search_days)
+        found = first_free(
+            calendar,
+            hosts,
+            after,
+            after + timedelta(days=settings.search_days),
+            settings.offer,
+            lambda moment: moment > after,  # never the time that was just refused
         )
         if found is None:
             return {
@@ -333,9 +345,7 @@ class MeetingDesk:
                 "message": f"Sorry, {why}, and I don't see another opening soon. Someone from "
                 "the team will reach out to find a time.",
             }
-        chosen = spread([s for s in found[1] if s.start > after], settings.offer) or spread(
-            found[1], settings.offer
-        )
+        chosen = spread(found[1], settings.offer)
         return {
             "booked": False,
             "reason": "slot_unavailable",
@@ -348,33 +358,16 @@ class MeetingDesk:
 
     # -- who and where -------------------------------------------------------------------
 
-    def _first_free(
-        self,
-        calendar: Calendar,
-        hosts: Sequence[TeamMember],
-        start: datetime,
-        end: datetime,
-        window: Window | None = None,
-    ) -> tuple[TeamMember, list[Slot]] | None:
-        """The first host (in routing order) with a free slot in [start, end), and those slots;
-        with `window`, only slots inside its spans ("mornings next week")."""
-        for member in hosts:
-            slots = calendar.available_slots(member.calendar or "", start, end)
-            if window is not None:
-                slots = [s for s in slots if window.covers(s.start)]
-            if slots:
-                return member, slots
-        return None
-
     def _hosts(self, live: LiveCall) -> list[TeamMember]:
         """The audience's pool in the order to try: sticky CRM owner, then round robin."""
         pool = live.workspace.meeting_pool(live.audience)
         if not pool:
             return []
-        assigned = self._services.owner_counters.assigned(
-            live.workspace.id, pool_key(live.audience.id)
-        )
-        return self._order(pool, assigned, self._snapshot(live))
+        return self._order(pool, self._assigned(live), self._snapshot(live))
+
+    def _assigned(self, live: LiveCall) -> dict[str, int]:
+        """The pool's round-robin counts, read fresh: another call may have just booked."""
+        return self._services.owner_counters.assigned(live.workspace.id, pool_key(live.audience.id))
 
     @staticmethod
     def _order(
@@ -431,3 +424,34 @@ class MeetingDesk:
             zone=zone,
             phone=live.caller,
         )
+
+
+def first_free(
+    calendar: Calendar,
+    hosts: Sequence[TeamMember],
+    start: datetime,
+    end: datetime,
+    offer: int,
+    keep: Callable[[datetime], bool] | None = None,
+) -> tuple[TeamMember, list[Slot]] | None:
+    """The first host (in routing order) with a free slot in [start, end), and its slots
+    from the start of the range, at least enough to `spread` `offer` of them; with `keep`,
+    only slots starting at moments it keeps ("mornings next week").
+
+    Each host's calendar is asked for the range's first day, and for the rest only when
+    that day cannot fill an answer: the spoken slots are the same as from the whole range
+    at once, for a few slots to parse instead of two weeks' worth (and for Calendly, one
+    request instead of one per week)."""
+    for member in hosts:
+        event_type = member.calendar or ""
+        middle = min(end, start + FIRST_LOOK)
+        slots = _kept(calendar.available_slots(event_type, start, middle), keep)
+        if len(spread(slots, offer)) < offer and middle < end:
+            slots += _kept(calendar.available_slots(event_type, middle, end), keep)
+        if slots:
+            return member, slots
+    return None
+
+
+def _kept(slots: list[Slot], keep: Callable[[datetime], bool] | None) -> list[Slot]:
+    return slots if keep is None else [s for s in slots if keep(s.start)]

@@ -1,11 +1,11 @@
-"""The dialect switches: `INSERT … ON CONFLICT`, spelled once per store, and the per-transaction
-commit durability only PostgreSQL can relax."""
+"""The dialect switches: `INSERT … ON CONFLICT`, spelled once per store, and the commit
+durability only PostgreSQL can relax (per transaction, or inside one autocommitted statement)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table
+from sqlalchemy import CTE, Connection, Engine, String, Table, bindparam, func, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -46,3 +46,16 @@ def commit_without_flush(connection: Connection) -> None:
     already commits without a flush, so there it does nothing."""
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+
+def commit_durability() -> CTE:
+    """What `commit_without_flush` is to a transaction, for one autocommitted PostgreSQL
+    statement: a one-row CTE for the statement to join. It sets `synchronous_commit` for the
+    statement's own transaction to the bound `relax` ('off'), or to what it already is when
+    `relax` is None. Set inside the statement, it costs no round trip (a `SET` would one), and
+    it holds at the commit that ends the statement."""
+    current = func.current_setting("synchronous_commit")
+    setting = func.coalesce(bindparam("relax", type_=String), current)
+    return select(func.set_config("synchronous_commit", setting, true()).label("setting")).cte(
+        "durability"
+    )

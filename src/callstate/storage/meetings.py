@@ -7,8 +7,9 @@ rescheduled) by the vendor's booking id.
 
 The in-call tool waits on these writes while the caller listens, so each is as few round trips
 as its guarantee allows: statements return the row they wrote (`RETURNING`) instead of reading
-it back, a booking's first reads share one connection, one-statement work runs without
-BEGIN/COMMIT around it, and the statements on that path are built once, with bound parameters.
+it back, one-statement work runs without BEGIN/COMMIT around it, on PostgreSQL "booked" and the
+owner's round-robin count are one statement (a data-modifying CTE), and the statements on that
+path are built once, with bound parameters.
 """
 
 from __future__ import annotations
@@ -23,16 +24,22 @@ from sqlalchemy import (
     Engine,
     Row,
     Select,
+    String,
     Update,
     bindparam,
     case,
     delete,
     select,
+    true,
     update,
 )
 
-from callstate.storage.dialect import commit_without_flush, insert_ignoring_conflicts
-from callstate.storage.routing import count_one, read_assigned
+from callstate.storage.dialect import (
+    commit_durability,
+    commit_without_flush,
+    insert_ignoring_conflicts,
+)
+from callstate.storage.routing import count_each, count_one
 from callstate.storage.tables import MeetingRow
 
 _TABLE = MeetingRow.__table__
@@ -45,6 +52,26 @@ _MARK = (
     .values({name: bindparam(name) for name in _BOOKED_FIELDS})
     .returning(*_COLUMNS)
 )
+
+
+def _mark_in_one_statement(count: bool) -> Select[Any]:
+    """PostgreSQL: `_MARK` (from the bound `from_status`), with the commit durability bound as
+    `relax`, and with `count` the owner's round-robin count in the pool bound as `count_in`:
+    one round trip, one transaction, counted only when a row was marked."""
+    marked = _MARK.cte("marked")
+    durability = commit_durability()
+    statement = select(*marked.c).select_from(marked.join(durability, true()))
+    if not count:
+        return statement
+    pool = bindparam("count_in", type_=String)
+    counted = count_each(
+        select(marked.c.workspace, pool, marked.c.owner_email, marked.c.updated_at)
+    )
+    return statement.add_cte(counted.cte("counted"))
+
+
+_MARK_ONLY = _mark_in_one_statement(count=False)
+_MARK_COUNTING = _mark_in_one_statement(count=True)
 
 
 class MeetingStatus(StrEnum):
@@ -130,6 +157,7 @@ class Meetings:
         # Reads and one-statement writes: each statement is its own transaction, without the
         # BEGIN and COMMIT/ROLLBACK round trips around it.
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._one_statement = engine.dialect.name == "postgresql"
         self._claim = insert_ignoring_conflicts(
             engine,
             _TABLE,  # type: ignore[arg-type]
@@ -162,17 +190,6 @@ class Meetings:
             row = _row(connection, key)
         return None if row is None else _view(row)
 
-    def before_booking(
-        self, key: str | None, *, workspace: str, pool_key: str
-    ) -> tuple[MeetingView | None, dict[str, int]]:
-        """What a booking starts from, read on one connection: the earlier attempt stored under
-        `key` (None without a key or a row), and the pool's round-robin counts
-        (`OwnerCounters.assigned`)."""
-        with self._autocommit.connect() as connection:
-            row = None if key is None else _row(connection, key)
-            assigned = read_assigned(connection, workspace, pool_key)
-        return (None if row is None else _view(row)), assigned
-
     def mark_booked(
         self,
         key: str,
@@ -197,6 +214,8 @@ class Meetings:
         a database crash in the next fraction of a second may lose it, leaving the claim
         pending): only for a caller that answers a live call and whose pending claim is settled
         later by searching the calendar for its key.
+
+        On PostgreSQL the move from pending and its count are one autocommitted statement.
         """
         values = {
             "by_key": key,
@@ -208,15 +227,30 @@ class Meetings:
             "owner_email": owner_email,
             "updated_at": now,
         }
-        with self._engine.begin() as connection:
-            if not durable:
-                commit_without_flush(connection)
-            row = _mark(connection, values, MeetingStatus.PENDING)
-            if row is not None:
-                if count_in is not None:
-                    count_one(connection, self._engine, row.workspace, count_in, owner_email, now)
-            else:
-                row = _mark(connection, values, MeetingStatus.BOOKED) or _row(connection, key)
+        if self._one_statement:
+            statement = _MARK_COUNTING if count_in is not None else _MARK_ONLY
+            pending = {
+                **values,
+                "from_status": MeetingStatus.PENDING.value,
+                "count_in": count_in,
+                "relax": None if durable else "off",
+            }
+            with self._autocommit.connect() as connection:
+                row = connection.execute(statement, pending).one_or_none()
+                if row is None:  # booked already (a repeat) or cancelled: never counted again
+                    row = _mark(connection, values, MeetingStatus.BOOKED) or _row(connection, key)
+        else:
+            with self._engine.begin() as connection:
+                if not durable:
+                    commit_without_flush(connection)
+                row = _mark(connection, values, MeetingStatus.PENDING)
+                if row is not None:
+                    if count_in is not None:
+                        count_one(
+                            connection, self._engine, row.workspace, count_in, owner_email, now
+                        )
+                else:
+                    row = _mark(connection, values, MeetingStatus.BOOKED) or _row(connection, key)
         if row is None:
             raise MeetingNotFoundError(key)
         return _view(row)

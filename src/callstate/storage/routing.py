@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Connection, Engine, Select, bindparam, literal, select
+from sqlalchemy.dialects import postgresql
 
 from callstate.storage.dialect import upsert
 from callstate.storage.tables import OwnerAssignmentRow
@@ -35,19 +36,14 @@ class OwnerCounters:
     def assigned(self, workspace: str, pool_key: str) -> dict[str, int]:
         """Meetings taken per owner email; owners who never took one are absent."""
         with self._autocommit.connect() as connection:  # one read: no BEGIN/ROLLBACK trips
-            return read_assigned(connection, workspace, pool_key)
+            rows = connection.execute(_ASSIGNED, {"workspace": workspace, "pool_key": pool_key})
+            return {row.owner_email: int(row.assigned) for row in rows}
 
     def record(self, workspace: str, pool_key: str, owner_email: str, now: datetime) -> int:
         """Count one more meeting for the owner; returns the new count. Not idempotent: call it
         once per booking (after the booking's claim is marked booked)."""
         with self._engine.begin() as connection:
             return count_one(connection, self._engine, workspace, pool_key, owner_email, now)
-
-
-def read_assigned(connection: Connection, workspace: str, pool_key: str) -> dict[str, int]:
-    """`OwnerCounters.assigned` on the caller's connection (read with other rows at once)."""
-    rows = connection.execute(_ASSIGNED, {"workspace": workspace, "pool_key": pool_key})
-    return {row.owner_email: int(row.assigned) for row in rows}
 
 
 def count_one(
@@ -85,3 +81,19 @@ def _count_statement(engine: Engine) -> Any:
         ).returning(OwnerAssignmentRow.assigned)
         _COUNT[engine.dialect.name] = statement
     return statement
+
+
+def count_each(rows: Select[Any]) -> Any:
+    """PostgreSQL: count one meeting for each (workspace, pool_key, owner_email, updated_at) row
+    that `rows` selects, as an `INSERT … SELECT … ON CONFLICT DO UPDATE` to run inside a
+    data-modifying CTE (`Meetings.mark_booked` books and counts in one statement)."""
+    statement = postgresql.insert(_TABLE).from_select(  # type: ignore[arg-type]
+        [*_KEYS, "updated_at", "assigned"], rows.add_columns(literal(1))
+    )
+    return statement.on_conflict_do_update(
+        index_elements=list(_KEYS),
+        set_={
+            "assigned": OwnerAssignmentRow.assigned + 1,
+            "updated_at": statement.excluded.updated_at,
+        },
+    )

@@ -125,6 +125,31 @@ def test_book_carries_the_key_and_takes_the_slot(calendly: CalendlySandbox) -> N
     calendly.on_spec()
 
 
+def test_a_one_host_booking_is_one_request_and_a_hostless_slot_is_read_back(
+    calendly: CalendlySandbox,
+) -> None:
+    """A slot offered by a one-host event type carries its host: the booking needs nothing more
+    than Calendly's answer. A slot without one (a team's event type) reads the event back for
+    the host Calendly assigned."""
+    calendar = calendly.calendar()
+    chosen = calendar.available_slots(ANA_TYPE, utc(2026, 11, 2), utc(2026, 11, 3))[0]
+    before = len(calendly.exchanges())
+    booking = calendar.book(chosen, CARLA, key="k-one-host")
+    made = [(e["method"], e["path"]) for e in calendly.exchanges()[before:]]
+    assert made == [("POST", "/invitees")]
+    assert (booking.host_email, booking.start, booking.end) == (ANA.email, chosen.start, chosen.end)
+    assert booking.event_type == ANA_TYPE and booking.attendee_email == CARLA.email
+    stored = events_at(calendly, chosen.start)
+    assert [e["uri"] for e in stored] == [booking.booking_id]
+
+    hostless = slot_at(chosen.start + timedelta(hours=1))
+    before = len(calendly.exchanges())
+    read_back = calendar.book(hostless, CARLA, key="k-team")
+    made = [e["method"] for e in calendly.exchanges()[before:]]
+    assert made == ["POST", "GET"] and read_back.host_email == ANA.email
+    calendly.on_spec()
+
+
 def test_a_key_past_the_tracking_limit_is_hashed_and_still_found(calendly: CalendlySandbox) -> None:
     calendar = calendly.calendar()
     key = "call_" + "x" * 300

@@ -30,6 +30,7 @@ class UserResponse(_Wire):
 
 
 class Profile(_Wire):
+    type: str = "User"  # or "Team": a shared event type, its host chosen per booking
     owner: str
 
 

@@ -6,10 +6,12 @@
   so the window starts no earlier than a minute from `now`. Available times carry no end or
   host: both come from the event type (its length, its owner), read once and cached.
 - `book`: `POST /invitees` (§2.2) with our key in `tracking.utm_content` (mapping.py says how
-  long keys are shortened); a 400 naming `start_time` (`already_filled` and the like) →
-  `SlotTaken`; a 403 (the plan has no Scheduling API, or the token may not book) →
-  `Unsupported`. Calendly has no idempotency key, so after an unknown outcome the caller
-  uses `find_booking`.
+  long keys are shortened). A one-host event type's booking is the slot with its owner, so the
+  answer's invitee completes it; a team event type's (its host chosen by Calendly) is read
+  back from the scheduled event's memberships, one request more. A 400 naming `start_time`
+  (`already_filled` and the like) → `SlotTaken`; a 403 (the plan has no Scheduling API, or
+  the token may not book) → `Unsupported`. Calendly has no idempotency key, so after an
+  unknown outcome the caller uses `find_booking`.
 - `find_booking`: `GET /scheduled_events?invitee_email=&min_start_time=&max_start_time=`
   scoped to the organization (owners and admins) or, when Calendly refuses that, to the
   token's user; then each event's invitees, matched on `utm_content`.
@@ -84,6 +86,8 @@ class CalendlyCalendar:
         if not response.is_success:
             raise self._booking_error(response)
         invitee = parse(api.InviteeResponse, response).resource
+        if slot.host_email is not None:
+            return mapping.booked(slot, invitee, key=key)
         event = self._http.call(api.EventResponse, "GET", invitee.event).resource
         return mapping.to_booking(event, invitee, key=key)
 
@@ -126,11 +130,12 @@ class CalendlyCalendar:
         return error_for(response)
 
     def _event_type(self, uri: str) -> tuple[int, str | None]:
-        """(length in minutes, host email) of an event type, read once."""
+        """(length in minutes, host email) of an event type, read once; no host for a team's
+        event type (Calendly picks one per booking)."""
         if uri not in self._event_types:
             found = self._http.call(api.EventTypeResponse, "GET", uri).resource
             host = None
-            if found.profile is not None:
+            if found.profile is not None and found.profile.type == "User":
                 host = self._http.call(api.UserResponse, "GET", found.profile.owner).resource.email
             self._event_types[uri] = (found.duration, host)
         return self._event_types[uri]

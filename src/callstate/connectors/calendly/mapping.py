@@ -84,6 +84,21 @@ def to_booking(event: api.Event, invitee: api.Invitee | None, *, key: str | None
     )
 
 
+def booked(slot: Slot, invitee: api.Invitee, *, key: str) -> Booking:
+    """A one-host event type's new booking: the slot Calendly accepted, for its invitee."""
+    return Booking(
+        vendor=VENDOR,
+        booking_id=invitee.event,
+        event_type=slot.event_type,
+        start=slot.start,
+        end=slot.end,
+        status=BookingStatus.ACCEPTED,
+        host_email=slot.host_email,
+        attendee_email=invitee.email,
+        key=key,
+    )
+
+
 def event_of_invitee(invitee_uri: str) -> str:
     """`.../scheduled_events/<e>/invitees/<i>` → `.../scheduled_events/<e>`."""
     head, marker, _ = invitee_uri.partition("/invitees/")

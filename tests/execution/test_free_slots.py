@@ -99,7 +99,7 @@ def test_a_day_that_fills_the_answer_is_the_only_request() -> None:
     assert diary.asked == [("1001", START, START + timedelta(days=1))]
 
 
-def test_a_thin_first_day_widens_to_the_rest_of_the_range() -> None:
+def test_a_thin_first_day_widens_a_week_then_to_the_end_of_the_range() -> None:
     monday = START + timedelta(days=3)
     diary = Diary({"1001": [START, monday, monday + timedelta(hours=1)]})
 
@@ -107,5 +107,13 @@ def test_a_thin_first_day_widens_to_the_rest_of_the_range() -> None:
 
     assert found is not None
     assert [s.start for s in spread(found[1], 3)] == [START, monday, monday + timedelta(hours=1)]
-    middle = START + timedelta(days=1)
-    assert diary.asked == [("1001", START, middle), ("1001", middle, END)]
+    day, week = START + timedelta(days=1), START + timedelta(days=7)
+    assert diary.asked == [("1001", START, day), ("1001", day, week)]
+
+    later = START + timedelta(days=10)
+    sparse = Diary({"1002": [later]})
+    found = first_free(sparse, HOSTS, START, END, 3)
+    assert found is not None and found[0].email == "jo@acme.test"
+    assert [s.start for s in found[1]] == [later]
+    asked = [(START, day), (day, week), (week, END)]
+    assert sparse.asked == [("1001", *span) for span in asked] + [("1002", *span) for span in asked]

@@ -276,6 +276,25 @@ def test_calendar_down_is_said_in_words_and_books_nothing(env: Env) -> None:
     assert booking.json()["reason"] == "calendar_unavailable"
 
 
+def test_our_database_failing_mid_tool_is_said_in_words_and_a_retry_books_once(env: Env) -> None:
+    """The meetings table out of reach (a restart, a failover): the caller hears words, not a
+    failed tool, the calendar holds nothing, and the tool call retried afterwards books once."""
+    start = (NOW + timedelta(days=1, hours=3)).isoformat()
+    with env.services.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE meetings RENAME TO meetings_away")
+
+    down = env.tool("book_meeting", {"start": start, "name": "Dana"})
+
+    assert down.status_code == 200 and down.json()["reason"] == "service_unavailable"
+    assert "call you back" in down.json()["message"]
+    assert env.calcom_bookings() == []
+    with env.services.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE meetings_away RENAME TO meetings")
+    assert env.tool("book_meeting", {"start": start, "name": "Dana"}).json()["booked"] is True
+    assert env.tool("book_meeting", {"start": start, "name": "Dana"}).json()["booked"] is True
+    assert len(env.calcom_bookings()) == 1
+
+
 def test_a_lost_answer_is_looked_up_before_booking_again(env: Env) -> None:
     start = (NOW + timedelta(days=1, hours=3)).isoformat()
     env.fault("calcom", mode="commit_then_drop", method="POST", path="/v2/bookings")

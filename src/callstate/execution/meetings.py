@@ -54,7 +54,9 @@ from callstate.storage.meetings import MeetingClaim, MeetingStatus, MeetingView
 log = structlog.get_logger(__name__)
 
 MINUTE = timedelta(minutes=1)
-FIRST_LOOK = timedelta(days=1)  # how far a search for free slots looks before it widens
+# How far a search for free slots looks, from its start, before it widens to the next step
+# and at last to the end of its range: a day answers most calls; a week gets past a weekend.
+LOOKS = (timedelta(days=1), timedelta(days=7))
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,16 +440,20 @@ def first_free(
     from the start of the range, at least enough to `spread` `offer` of them; with `keep`,
     only slots starting at moments it keeps ("mornings next week").
 
-    Each host's calendar is asked for the range's first day, and for the rest only when
-    that day cannot fill an answer: the spoken slots are the same as from the whole range
-    at once, for a few slots to parse instead of two weeks' worth (and for Calendly, one
-    request instead of one per week)."""
+    Each host's calendar is asked for the range's first day, then up to its first week, then
+    the rest, each step only when the ones before cannot fill an answer: the spoken slots are
+    the same as from the whole range at once, for a few slots to parse instead of two weeks'
+    worth (for Calendly, whose requests span a week at most, one request instead of two)."""
     for member in hosts:
         event_type = member.calendar or ""
-        middle = min(end, start + FIRST_LOOK)
-        slots = _kept(calendar.available_slots(event_type, start, middle), keep)
-        if len(spread(slots, offer)) < offer and middle < end:
-            slots += _kept(calendar.available_slots(event_type, middle, end), keep)
+        slots: list[Slot] = []
+        looked = start
+        for step_end in (*(start + look for look in LOOKS), end):
+            if looked >= end or len(spread(slots, offer)) >= offer:
+                break
+            step_end = min(step_end, end)
+            slots += _kept(calendar.available_slots(event_type, looked, step_end), keep)
+            looked = step_end
         if slots:
             return member, slots
     return None

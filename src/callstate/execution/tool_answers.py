@@ -49,6 +49,18 @@ def calendar_down(detail: str) -> Answer:
     }
 
 
+def storage_down() -> Answer:
+    """Our database failed mid-tool (a restart, a failover). Whatever was claimed is settled
+    after the call: a pending claim by the post-call booking step, which looks for the key."""
+    return {
+        "booked": False,
+        "available": False,
+        "reason": "service_unavailable",
+        "message": "I can't get to the calendar right now. Someone from the team will call you "
+        "back to set a time.",
+    }
+
+
 def no_calendar() -> Answer:
     return {
         "booked": False,

@@ -1,9 +1,9 @@
 """`POST /tools/retell/{workspace}`: Retell custom functions (in-call tools), signed like its
 webhooks: raw body → verify → parse → route to the call's audience → answer.
 
-An answer is always 200 with a `message` the agent can say, even when the calendar is down or the
-time is unclear: a non-2xx answer only tells the agent "the tool failed", which it cannot relay
-helpfully. Forged or stale signatures get 401 and nothing is read or booked.
+An answer is always 200 with a `message` the agent can say, even when the calendar or our
+database is down or the time is unclear: a non-2xx answer only tells the agent "the tool failed",
+which it cannot relay helpfully. Forged or stale signatures get 401 and nothing is read or booked.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from callstate.config.model import Workspace
 from callstate.connectors.retell.tools import (
@@ -26,7 +27,7 @@ from callstate.connectors.retell.tools import (
 from callstate.connectors.retell.webhook import MalformedPayloadError
 from callstate.execution.meetings import LiveCall, MeetingDesk
 from callstate.execution.services import Services
-from callstate.execution.tool_answers import Answer
+from callstate.execution.tool_answers import Answer, storage_down
 from callstate.policy.routing import route_by
 from callstate.web.ingress import problem, read_body, refused, unsigned
 
@@ -73,7 +74,13 @@ def tools_router(services: Services, desk: MeetingDesk) -> APIRouter:
         if tool.name not in TOOLS:
             return problem(400, f"unknown tool {tool.name!r}; this endpoint serves {TOOLS}")
         started = time.perf_counter()
-        payload = await run_in_threadpool(run, config, tool)
+        try:
+            payload = await run_in_threadpool(run, config, tool)
+        except SQLAlchemyError:
+            log.error(
+                "tool.storage_unavailable", workspace=workspace, tool=tool.name, exc_info=True
+            )
+            payload = storage_down()
         log.info(
             "tool.answered",
             workspace=workspace,

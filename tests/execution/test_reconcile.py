@@ -189,9 +189,7 @@ def services(engine: Engine, emulator: Emulator, webhooks: Webhooks) -> Iterator
     made = make_services(engine, emulator)
     webhooks.services = made
     yield made
-    for connectors in made.connectors.values():
-        if connectors.voice is not None:
-            connectors.voice.close()
+    made.close()
 
 
 def types_of(services: Services, call_id: str) -> list[CallEventType]:
@@ -372,6 +370,7 @@ def test_run_all_goes_on_after_one_workspace_fails(
     emulator.settle()
 
     reports = {r.workspace: r for r in Reconciler(services).run_all()}
+    services.close()
 
     assert sorted(reports) == ["acme", "summit"]
     assert reports["acme"].recovered == (call_id,)

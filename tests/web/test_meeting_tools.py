@@ -104,6 +104,12 @@ class Env:
         response.raise_for_status()
         return list(response.json()["data"])
 
+    def calcom_slot_requests(self) -> list[dict[str, list[str]]]:
+        """The query of every `GET /v2/slots` the emulator answered, oldest first."""
+        response = httpx.get(f"{self.root}/calcom/_sandbox/requests")
+        response.raise_for_status()
+        return [e["query"] for e in response.json() if e["path"] == "/v2/slots"]
+
     def fault(self, vendor: str, **spec: Any) -> None:
         httpx.post(f"{self.root}/{vendor}/_sandbox/faults", json=spec).raise_for_status()
 
@@ -144,6 +150,7 @@ def env(engine: Engine, serve: Callable[[ASGIApp], str]) -> Iterator[Env]:
     )
     with TestClient(create_app(services)) as client:
         yield Env(client, services, root)
+    services.close()
 
 
 def test_check_availability_speaks_real_slots_in_the_callers_zone(env: Env) -> None:
@@ -238,6 +245,26 @@ def test_two_calls_racing_for_the_last_free_host_get_one_booking_and_alternative
         for m in env.services.meetings.for_call("acme", "retell", c)
     }
     assert hosts == {"sam.rivera@acme-roofing.test", "jo.chen@acme-roofing.test"}
+
+
+def test_a_refused_times_alternatives_start_from_the_recheck_answer(env: Env) -> None:
+    """Nobody works Saturdays: each host is re-checked over the day from the asked time, and the
+    alternatives search reuses the first host's answer instead of asking Cal.com again."""
+    saturday = NOW + timedelta(days=5)  # NOW is a Monday 09:00 in New York
+    before = len(env.calcom_slot_requests())
+
+    answer = env.tool("book_meeting", {"start": saturday.isoformat()}).json()
+
+    assert answer["reason"] == "slot_unavailable" and len(answer["alternatives"]) == 3
+    asked = env.calcom_slot_requests()[before:]
+    wire = "%Y-%m-%dT%H:%M:%S.000Z"
+    day, week = saturday + timedelta(days=1), saturday + timedelta(days=7)
+    assert [(q["eventTypeId"][0], q["start"][0], q["end"][0]) for q in asked] == [
+        ("1001", f"{saturday:{wire}}", f"{day:{wire}}"),  # Sam's re-check: his whole day
+        ("1002", f"{saturday:{wire}}", f"{day:{wire}}"),  # Jo's
+        ("1001", f"{day:{wire}}", f"{week:{wire}}"),  # the search: Sam's day again goes unasked
+    ]
+    assert env.calcom_bookings() == []
 
 
 def test_round_robin_follows_the_weights(env: Env) -> None:

@@ -126,11 +126,16 @@ def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = 
             hubspot_rate_limit=HubSpotRateLimit() if settings.sandbox_rate_limits else None,
             **_retell_seeds(settings, workspaces),
         )
+
+    def stop() -> None:
+        executor.stop()
+        services.close()
+
     if worker:
         app = create_app(
             services,
             on_start=executor.start,
-            on_stop=executor.stop,
+            on_stop=stop,
             on_recorded=executor.wake,
             mounts=mounts,
             api_token=settings.api_token,
@@ -138,6 +143,10 @@ def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = 
         )
     else:
         app = create_app(
-            services, mounts=mounts, api_token=settings.api_token, sandbox=settings.sandbox
+            services,
+            on_stop=services.close,
+            mounts=mounts,
+            api_token=settings.api_token,
+            sandbox=settings.sandbox,
         )
     return Runtime(settings=settings, services=services, executor=executor, app=app)

@@ -40,3 +40,4 @@ def worker(
         stop.wait()
     finally:
         runtime.executor.stop()
+        runtime.services.close()

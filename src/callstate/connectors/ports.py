@@ -76,6 +76,10 @@ class ContactSnapshot:
 class Crm(Protocol):
     vendor: str
 
+    def close(self) -> None:
+        """Close the HTTP session (at shutdown)."""
+        ...
+
     def find_contact(
         self, phone: str, *, deal_key: str | None = None, pipeline: str | None = None
     ) -> ContactSnapshot | None:
@@ -247,6 +251,10 @@ class Calendar(Protocol):
     """One calendar account (Cal.com API key, Calendly personal access token)."""
 
     vendor: str
+
+    def close(self) -> None:
+        """Close the HTTP session (at shutdown)."""
+        ...
 
     def available_slots(self, event_type: str, start: datetime, end: datetime) -> list[Slot]:
         """Free slots of the event type starting in [start, end) (aware datetimes), earliest

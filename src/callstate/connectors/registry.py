@@ -41,6 +41,13 @@ class WorkspaceConnectors:
     calendar: Calendar | None = None
     voice: RetellRest | None = None
 
+    def close(self) -> None:
+        """Close the vendors' HTTP sessions (at shutdown; idle keep-alive sockets otherwise
+        stay open until the process ends)."""
+        for part in (self.crm, self.calendar, self.voice):
+            if part is not None:
+                part.close()
+
 
 def build_connectors(
     workspace: Workspace,

@@ -37,6 +37,7 @@ from callstate.domain.call import Runtime
 from callstate.domain.ids import meeting_key, pool_key
 from callstate.execution.lookup import CallerLookup
 from callstate.execution.services import Services
+from callstate.execution.slot_memo import Remembered
 from callstate.execution.tool_answers import (
     EMAIL_DOMAIN,
     Answer,
@@ -44,6 +45,7 @@ from callstate.execution.tool_answers import (
     confirmation,
     local_time,
     no_calendar,
+    spaced,
     spread,
 )
 from callstate.policy.owners import Candidate, order
@@ -217,7 +219,9 @@ class MeetingDesk:
         slot = next(
             (
                 s
-                for s in calendar.available_slots(event_type, start, start + MINUTE)
+                # The day from `start`, not its minute: if nobody can take it, the alternatives
+                # start with this very answer (`Remembered`).
+                for s in calendar.available_slots(event_type, start, start + LOOKS[0])
                 if s.start == start
             ),
             None,
@@ -397,7 +401,9 @@ class MeetingDesk:
         return snapshot
 
     def _calendar(self, live: LiveCall) -> Calendar | None:
-        return self._services.connectors[live.workspace.id].calendar
+        """The workspace's calendar, as this tool call sees it (`Remembered`)."""
+        calendar = self._services.connectors[live.workspace.id].calendar
+        return None if calendar is None else Remembered(calendar)
 
     def _zone(self, live: LiveCall, args: dict[str, Any]) -> str:
         said = args.get("timezone")
@@ -449,7 +455,7 @@ def first_free(
         slots: list[Slot] = []
         looked = start
         for step_end in (*(start + look for look in LOOKS), end):
-            if looked >= end or len(spread(slots, offer)) >= offer:
+            if looked >= end or len(spaced(slots, offer)) >= offer:
                 break
             step_end = min(step_end, end)
             slots += _kept(calendar.available_slots(event_type, looked, step_end), keep)

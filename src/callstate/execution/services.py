@@ -91,3 +91,10 @@ class Services:
             if self.artifacts_dir is not None
             else None
         )
+
+    def close(self) -> None:
+        """Close every workspace's vendor sessions and the artifact copier's (at shutdown)."""
+        for connectors in self.connectors.values():
+            connectors.close()
+        if self.artifacts is not None:
+            self.artifacts.close()

@@ -28,14 +28,23 @@ def local_time(moment: datetime, zone: ZoneInfo) -> str:
 def spread(slots: Sequence[Slot], count: int) -> list[Slot]:
     """A few distinct starts, an hour apart where the calendar allows, earliest first."""
     starts = sorted({s.start: s for s in slots}.values(), key=lambda s: s.start)
+    chosen = spaced(starts, count)
+    if len(chosen) == count:
+        return chosen
+    rest = [s for s in starts if s not in chosen]
+    return sorted(chosen + rest[: count - len(chosen)], key=lambda s: s.start)
+
+
+def spaced(starts: Sequence[Slot], count: int) -> list[Slot]:
+    """Up to `count` of the slots, an hour apart, taken earliest first from `starts` (sorted).
+    When it finds `count`, more slots after the last of `starts` would not change them."""
     chosen: list[Slot] = []
     for slot in starts:
         if not chosen or slot.start - chosen[-1].start >= _SPREAD:
             chosen.append(slot)
-        if len(chosen) == count:
-            return chosen
-    rest = [s for s in starts if s not in chosen]
-    return sorted(chosen + rest[: count - len(chosen)], key=lambda s: s.start)
+            if len(chosen) == count:
+                break
+    return chosen
 
 
 def calendar_down(detail: str) -> Answer:

@@ -150,3 +150,23 @@ def test_gohighlevel_scopes_missing_from_the_token_are_denied(
     for scope in ("locations/customFields.readonly", "opportunities.readonly", "users.readonly"):
         assert items[scope].state is SchemaState.DENIED, items[scope]
         assert "grant it to the GoHighLevel app" in items[scope].detail
+
+
+def test_a_missing_slack_scope_is_named_with_what_it_is_for(
+    serve: Callable[[Any], str],
+) -> None:
+    """Read from `auth.test`'s `X-OAuth-Scopes`, before any call needs the scope."""
+    port = served_like_serve(serve)
+    crm_url = f"http://127.0.0.1:{port}/sandbox/hubspot"
+    applied = CliRunner().invoke(
+        app, ["crm", "apply", "-w", "acme", "--sandbox", "--crm-url", crm_url]
+    )
+    assert applied.exit_code == 0, applied.output
+    slack = f"http://127.0.0.1:{port}/sandbox/slack/_sandbox/scopes"
+    granted = [s for s in httpx.get(slack).json()["scopes"] if s not in ("users:read.email",)]
+    httpx.post(slack, json={"scopes": granted}).raise_for_status()
+    code, output = doctor(port)
+    assert code == 3, output
+    assert "scope users:read.email" in output and "denied" in output
+    assert "find owners by email to DM them" in output
+    assert "1 thing(s) to fix" in output

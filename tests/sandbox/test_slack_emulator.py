@@ -489,3 +489,35 @@ def test_interactivity_is_configurable_and_signed_with_the_emulator_clock(
     stranger = httpx.post(f"{control}/interact", json={**click, "user": "U0NOBODY00"})
     assert (stranger.status_code, stranger.json()) == (404, {"error": "user_not_found"})
     assert httpx.post(f"{control}/interact", json={"channel": SALES}).status_code == 422
+
+
+def test_a_method_outside_the_token_scopes_is_missing_scope(sandbox: str) -> None:
+    """Slack's answer (HTTP 200, `needed`, `provided`) and its `X-OAuth-Scopes` header; a reset
+    grants every scope callstate documents again."""
+    client = web_client(sandbox)
+    granted = client.auth_test().headers
+    assert "users:read.email" in granted["x-oauth-scopes"].split(",")
+    scopes = {"scopes": ["chat:write", "channels:read"]}
+    httpx.post(f"{sandbox}/slack/_sandbox/scopes", json=scopes).raise_for_status()
+    with pytest.raises(SlackApiError) as refused:
+        client.users_lookupByEmail(email="sam@acme.test")
+    assert refused.value.response.status_code == 200
+    assert refused.value.response.data == {
+        "ok": False,
+        "error": "missing_scope",
+        "needed": "users:read.email",
+        "provided": "channels:read,chat:write",
+    }
+    assert refused.value.response.headers["x-accepted-oauth-scopes"] == "users:read.email"
+    with pytest.raises(SlackApiError) as history:
+        client.conversations_history(channel=SALES)
+    assert history.value.response["needed"] == "channels:history"
+    assert client.chat_postMessage(channel=SALES, text="still allowed")["ok"]
+    assert client.auth_test().headers["x-oauth-scopes"] == "channels:read,chat:write"
+    httpx.post(f"{sandbox}/slack/_sandbox/reset").raise_for_status()
+    with pytest.raises(SlackApiError) as unknown:  # allowed again; nobody has the email here
+        client.users_lookupByEmail(email="sam@acme.test")
+    assert unknown.value.response["error"] == "users_not_found"
+    assert "im:write" in httpx.get(f"{sandbox}/slack/_sandbox/scopes").json()["scopes"]
+    malformed = httpx.post(f"{sandbox}/slack/_sandbox/scopes", json={"scopes": "chat:write"})
+    assert malformed.status_code == 422

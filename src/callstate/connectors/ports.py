@@ -49,8 +49,8 @@ class Links:
 @dataclass(frozen=True, slots=True)
 class CallThread:
     """The message a call's owner notification lives in (`message`: `<channel>/<ts>`), what it
-    was rendered from, and where it went (`delivered`: "dm", or "channel" when the owner could
-    not be reached directly)."""
+    was rendered from, and where it went (`delivered`: "dm", or "channel" / "channel/scope" when
+    the owner could not be reached directly: no Slack member, or no scope to DM)."""
 
     message: ObjectRef
     parent: NotifyOwner
@@ -160,14 +160,15 @@ class Chat(Protocol):
     def notify(self, effect: NotifyOwner, links: Links, *, recover: bool) -> ObjectRef:
         """Send the call notification to `effect.owner_email` directly (Slack: look the member
         up by email, open the DM, post), tagged with `effect.key`. Without an owner, or when no
-        member has the email (or the member is deactivated), post it to `effect.channel` with a
-        note saying how to map the owner: never lost.
+        member has the email (or the member is deactivated), or the app lacks the scope to look
+        members up or open DMs, post it to `effect.channel` with a note saying how to fix it:
+        never lost.
 
         Not repeat-safe by nature. With `recover=True` it first looks for a message tagged with
         the key where it would post and returns it instead of posting again. `facts`:
-        `channel`, `ts`, `delivered` ("dm" | "channel"). Raises `Transient`/`RateLimited` when
-        the chat is down (the executor retries), `Permanent` when the fallback channel is
-        unknown or the token is refused.
+        `channel`, `ts`, `delivered` ("dm" | "channel" | "channel/scope"). Raises
+        `Transient`/`RateLimited` when the chat is down (the executor retries), `Permanent` when
+        the fallback channel is unknown or the token is refused.
         """
         ...
 

@@ -24,7 +24,7 @@ class ChatThreadView:
     thread_key: str
     channel: str
     ts: str
-    delivered: str  # "dm" or "channel" (the owner could not be reached in a DM)
+    delivered: str  # "dm", or a `Detour` value: "channel", "channel/scope" (no DM possible)
     payload: dict[str, Any]
     links: dict[str, Any]
     created_at: datetime

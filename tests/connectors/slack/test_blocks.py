@@ -15,6 +15,7 @@ from callstate.connectors.ports import Links, ObjectRef
 from callstate.connectors.slack.alert_blocks import alert_blocks, alert_text
 from callstate.connectors.slack.blocks import (
     SUMMARY_CHARS,
+    Detour,
     build_blocks,
     fallback_text,
     local_time,
@@ -79,13 +80,23 @@ def test_the_meeting_time_is_in_the_owner_zone_across_the_dst_change() -> None:
 
 def test_an_unmapped_owner_is_named_with_the_fix() -> None:
     effect = notify_owner()
-    blocks = build_blocks(effect, LINKS, unmapped=True)
-    assert_valid_message(fallback_text(effect, unmapped=True), blocks)
+    blocks = build_blocks(effect, LINKS, detour=Detour.NO_MEMBER)
+    assert_valid_message(fallback_text(effect, detour=Detour.NO_MEMBER), blocks)
     note = blocks[1]["text"]["text"]
     assert "For Sam Rivera." in note
     assert "No Slack user has the email sam@acme.test" in note
     assert "fix `team` in the workspace config" in note
-    assert fallback_text(effect, unmapped=True).startswith("For Sam Rivera: ")
+    assert fallback_text(effect, detour=Detour.NO_MEMBER).startswith("For Sam Rivera: ")
+
+
+def test_an_owner_the_app_may_not_dm_is_named_with_the_scopes_to_add() -> None:
+    effect = notify_owner()
+    blocks = build_blocks(effect, LINKS, detour=Detour.NO_SCOPE)
+    assert_valid_message(fallback_text(effect, detour=Detour.NO_SCOPE), blocks)
+    note = blocks[1]["text"]["text"]
+    assert note.startswith("*For Sam Rivera.* :warning: Not sent to sam@acme.test as a DM")
+    assert "`users:read.email` or `im:write`" in note and "reinstall the app" in note
+    assert "No Slack user" not in note
 
 
 def test_a_cancelled_meeting_rewrites_the_meeting_line() -> None:
@@ -129,8 +140,9 @@ def test_unicode_and_oversized_values_stay_within_limits() -> None:
         audience_name="Ünïcödé audience " * 30,
         flags=tuple(f"flag {n}: agent not configured 🚩" * 20 for n in range(15)),
     )
-    blocks = build_blocks(effect, LINKS, unmapped=True)
-    assert_valid_message(fallback_text(effect, unmapped=True), blocks)
+    for detour in Detour:
+        blocks = build_blocks(effect, LINKS, detour=detour)
+        assert_valid_message(fallback_text(effect, detour=detour), blocks)
     assert len(blocks[0]["text"]["text"]) <= 150
 
 
@@ -145,10 +157,10 @@ def test_any_call_gives_a_valid_message(
     caller: str, summary: str | None, company: str | None, outcome: Outcome
 ) -> None:
     effect = notify_owner(caller=caller, summary=summary, company=company, outcome=outcome)
-    for unmapped in (False, True):
+    for detour in (None, *Detour):
         assert_valid_message(
-            fallback_text(effect, unmapped=unmapped),
-            build_blocks(effect, LINKS, unmapped=unmapped),
+            fallback_text(effect, detour=detour),
+            build_blocks(effect, LINKS, detour=detour),
         )
 
 

@@ -6,12 +6,14 @@ in the call's thread and rewrite its parent."""
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
 
-from callstate.connectors.errors import RateLimited, Transient
+from callstate.connectors.errors import Permanent, RateLimited, Transient
 from callstate.connectors.ports import CallThread, Links, ObjectRef
+from callstate.connectors.slack import chat as slack_chat
 from callstate.domain.calendar import BookingChangeKind
 from tests.connectors.slack.blockkit import assert_valid_message
 from tests.connectors.slack.conftest import SALES, SAM_DM, SlackSandbox
@@ -178,3 +180,65 @@ def test_an_owner_who_leaves_slack_is_found_no_more(slack: SlackSandbox) -> None
     assert slack.chat().notify(later, LINKS, recover=False).facts["delivered"] == "channel"
     httpx.post(f"{slack.root}/slack/_sandbox/reset").raise_for_status()
     assert slack.chat().notify(later, LINKS, recover=False).facts["delivered"] == "dm"
+
+
+def _grant(slack: SlackSandbox, *scopes: str) -> None:
+    httpx.post(f"{slack.root}/slack/_sandbox/scopes", json={"scopes": scopes}).raise_for_status()
+
+
+@pytest.mark.parametrize("lacking", ["users:read.email", "im:write"])
+def test_an_app_without_the_dm_scopes_posts_in_the_channel_and_says_which_to_add(
+    slack: SlackSandbox, lacking: str
+) -> None:
+    """Slack answers `missing_scope` to the look-up or to opening the DM: the notification is
+    not dead-lettered but posted in the channel, with the scopes to add; the look-up is not
+    repeated for every call until the recheck window passes."""
+    all_scopes = httpx.get(f"{slack.root}/slack/_sandbox/scopes").json()["scopes"]
+    _grant(slack, *(s for s in all_scopes if s != lacking))
+    chat = slack.chat()
+    ref = chat.notify(notify_owner(), LINKS, recover=False)
+    assert ref.facts["delivered"] == "channel/scope" and ref.facts["channel"] == SALES
+    assert ref.detail == "in #acme-sales: the Slack app may not DM Sam Rivera (missing scope)"
+    [message] = slack.history(SALES)
+    shown = json.dumps(message["blocks"])
+    assert "Not sent to sam@acme.test as a DM" in shown and "im:write" in shown
+    assert "No Slack user" not in shown
+    assert message["text"].startswith("For Sam Rivera: ")
+    assert_valid_message(message["text"], message["blocks"])
+
+    looked_up = slack.calls("users.lookupByEmail") + slack.calls("conversations.open")
+    later = notify_owner(key="acme:retell:call_0002:notify_owner")
+    assert chat.notify(later, LINKS, recover=False).facts["delivered"] == "channel/scope"
+    assert slack.calls("users.lookupByEmail") + slack.calls("conversations.open") == looked_up
+
+    # The parent keeps the scope note when a calendar change rewrites it.
+    thread = CallThread(message=ref, parent=notify_owner(), links=LINKS, delivered="channel/scope")
+    chat.notify_meeting(notify_meeting(), Links(), recover=False, thread=thread)
+    root, _ = slack.thread(SALES, ref.facts["ts"])
+    assert "Not sent to sam@acme.test as a DM" in json.dumps(root["blocks"])
+
+    # Once the scope is granted, a new client (a restarted worker) DMs again.
+    httpx.post(f"{slack.root}/slack/_sandbox/reset").raise_for_status()
+    third = notify_owner(key="acme:retell:call_0003:notify_owner")
+    assert slack.chat().notify(third, LINKS, recover=False).facts["delivered"] == "dm"
+
+
+def test_the_scope_recheck_window_passes(
+    slack: SlackSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same client tries the look-up again once `SCOPE_RECHECK_S` has passed."""
+    _grant(slack, "chat:write", "channels:read", "channels:history", "im:write")
+    chat = slack.chat()
+    assert chat.notify(notify_owner(), LINKS, recover=False).facts["delivered"] == "channel/scope"
+    _grant(slack, "chat:write", "channels:read", "users:read.email", "im:write")
+    now = time.monotonic()
+    monkeypatch.setattr(slack_chat.time, "monotonic", lambda: now + slack_chat.SCOPE_RECHECK_S)
+    later = notify_owner(key="acme:retell:call_0002:notify_owner")
+    assert chat.notify(later, LINKS, recover=False).facts["delivered"] == "dm"
+
+
+def test_other_missing_scopes_are_permanent_and_name_the_scope(slack: SlackSandbox) -> None:
+    _grant(slack, "users:read.email", "im:write", "channels:read")
+    with pytest.raises(Permanent) as refused:
+        slack.chat().notify(notify_owner(), LINKS, recover=False)
+    assert refused.value.message == "missing_scope (needed: chat:write)"

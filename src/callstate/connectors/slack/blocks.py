@@ -11,6 +11,7 @@ app's Request URL, which the review queue's handler would have to ignore.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -75,8 +76,22 @@ def meeting_line(note: MeetingNote, *, cancelled: bool = False) -> str:
     return f":calendar: *{state}:* {when} with {note.owner_name}"
 
 
-def unmapped_note(email: str) -> str:
+class Detour(StrEnum):
+    """Why an owner's message went to the audience's channel instead of a DM. The value is
+    what the call's thread records as `delivered` (a DM is "dm")."""
+
+    NO_MEMBER = "channel"  # Slack has no active member with the owner's email
+    NO_SCOPE = "channel/scope"  # the app may not look members up or open DMs
+
+
+def unmapped_note(email: str, detour: Detour = Detour.NO_MEMBER) -> str:
     """Why an owner's message is in the channel, and what fixes it."""
+    if detour is Detour.NO_SCOPE:
+        return (
+            f":warning: Not sent to {email} as a DM: the Slack app lacks the `users:read.email` "
+            "or `im:write` scope it needs to DM owners. Add both under OAuth & Permissions "
+            "and reinstall the app."
+        )
     return (
         f":warning: No Slack user has the email {email}: add them to Slack with that email "
         "or fix `team` in the workspace config."
@@ -89,13 +104,13 @@ def outcome_words(effect: NotifyOwner) -> str:
     return effect.disposition.value.replace("_", " ").capitalize()
 
 
-def fallback_text(effect: NotifyOwner, *, unmapped: bool = False) -> str:
+def fallback_text(effect: NotifyOwner, *, detour: Detour | None = None) -> str:
     """The notification text (and screen-reader text) when blocks cannot show."""
     text = f"{effect.caller}: {outcome_words(effect)} ({effect.audience_name})"
     if effect.company:
         text = f"{effect.caller} ({effect.company}): {outcome_words(effect)}"
         text += f" ({effect.audience_name})"
-    if unmapped and effect.owner_email:
+    if detour is not None and effect.owner_email:
         text = f"For {effect.owner_name or effect.owner_email}: {text}"
     return clip(text, 3000)
 
@@ -104,24 +119,22 @@ def build_blocks(
     effect: NotifyOwner,
     links: Links,
     *,
-    unmapped: bool = False,
+    detour: Detour | None = None,
     cancelled: bool = False,
 ) -> list[dict[str, Any]]:
-    """`unmapped`: posted to the channel because the owner has no Slack user (adds the note);
+    """`detour`: posted to the channel instead of the owner's DM, and why (adds the note);
     `cancelled`: the meeting was cancelled since (the parent rewritten after the change)."""
     header = f"{effect.caller} · {outcome_words(effect)}"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": clip(header, 150)}}
     ]
-    if unmapped and effect.owner_email:
+    if detour is not None and effect.owner_email:
         owner = effect.owner_name or effect.owner_email
+        why = unmapped_note(effect.owner_email, detour)
         blocks.append(
             {
                 "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": clip(f"*For {owner}.* {unmapped_note(effect.owner_email)}", 3000),
-                },
+                "text": {"type": "mrkdwn", "text": clip(f"*For {owner}.* {why}", 3000)},
             }
         )
     summary = two_lines(effect.summary) if effect.summary else "_No summary from the call._"

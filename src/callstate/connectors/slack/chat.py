@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import time
 from typing import Any
 
 from slack_sdk import WebClient
@@ -20,7 +21,7 @@ from callstate.connectors.errors import ConnectorError, Permanent, RateLimited, 
 from callstate.connectors.ports import CallThread, Links, ObjectRef
 from callstate.connectors.schema import SchemaItem, SchemaState
 from callstate.connectors.slack.alert_blocks import alert_blocks, alert_text
-from callstate.connectors.slack.blocks import build_blocks, fallback_text, unmapped_note
+from callstate.connectors.slack.blocks import Detour, build_blocks, fallback_text, unmapped_note
 from callstate.connectors.slack.digest_blocks import digest_blocks, digest_text
 from callstate.connectors.slack.meeting_blocks import meeting_blocks, meeting_text
 from callstate.connectors.slack.review_blocks import review_blocks, review_text
@@ -40,6 +41,20 @@ _TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_t
 # The owner is not (or no longer) a member Slack can DM: the channel takes the message.
 _THREAD = "reply in the call's thread"
 _NO_MEMBER = {"users_not_found", "user_not_found", "user_disabled", "account_inactive"}
+# Without `users:read.email` or `im:write` no owner can be DM'd: the channel takes every message
+# (with a note saying which scope to add) and the look-up is tried again after this many seconds.
+SCOPE_RECHECK_S = 600.0
+# The bot token's scopes and what each is for (docs/connectors.md: Slack); `doctor` names any
+# that `auth.test`'s `X-OAuth-Scopes` header does not list.
+SCOPES: dict[str, str] = {
+    "chat:write": "post and update messages",
+    "channels:read": "find channels by name",
+    "channels:history": "look a message up before posting it again after a failure",
+    "users:read.email": "find owners by email to DM them",
+    "im:write": "open DMs with owners",
+    "im:history": "look a DM up before sending it again after a failure",
+    "files:write": "share the daily digest's chart",
+}
 
 
 class SlackChat:
@@ -58,20 +73,20 @@ class SlackChat:
         self._channel_ids: dict[str, str] = {}
         self._user_ids: dict[str, str] = {}  # lower-cased email → member id
         self._dm_ids: dict[str, str] = {}  # member id → DM channel id
+        self._no_scope_until = 0.0  # monotonic; see SCOPE_RECHECK_S
 
     def notify(self, effect: NotifyOwner, links: Links, *, recover: bool) -> ObjectRef:
         """DM the routed owner (users.lookupByEmail → conversations.open → chat.postMessage);
         an owner Slack does not know gets the message in `effect.channel` with a note."""
-        dm = self._dm(effect.owner_email)
-        unmapped = dm is None and effect.owner_email is not None
+        dm, detour = self._dm(effect.owner_email)
         return self._post(
             dm or effect.channel,
             effect.key,
-            fallback_text(effect, unmapped=unmapped),
-            build_blocks(effect, links, unmapped=unmapped),
+            fallback_text(effect, detour=detour),
+            build_blocks(effect, links, detour=detour),
             recover,
-            delivered="dm" if dm else "channel",
-            detail=_where(dm, effect.channel, effect.owner_name or effect.owner_email),
+            delivered=_delivered(dm, detour),
+            detail=_where(dm, effect.channel, effect.owner_name or effect.owner_email, detour),
         )
 
     def notify_meeting(
@@ -88,17 +103,17 @@ class SlackChat:
             ref = self._thread_reply(channel, ts, effect.key, text, blocks, recover)
             # The parent shows the meeting as it is now; the thread keeps the history.
             parent = thread.parent.model_copy(update={"meeting": effect.meeting})
-            unmapped = thread.delivered == "channel"
+            detour = next((d for d in Detour if d.value == thread.delivered), None)
             cancelled = effect.change is BookingChangeKind.CANCELLED
             self._rewrite(
                 thread.message,
-                fallback_text(parent, unmapped=unmapped),
-                build_blocks(parent, thread.links, unmapped=unmapped, cancelled=cancelled),
+                fallback_text(parent, detour=detour),
+                build_blocks(parent, thread.links, detour=detour, cancelled=cancelled),
             )
             return ref
-        dm = self._dm(effect.owner_email)
-        if dm is None and effect.owner_email is not None:
-            note = {"type": "mrkdwn", "text": unmapped_note(effect.owner_email)}
+        dm, detour = self._dm(effect.owner_email)
+        if detour is not None and effect.owner_email is not None:
+            note = {"type": "mrkdwn", "text": unmapped_note(effect.owner_email, detour)}
             blocks = [*blocks, {"type": "context", "elements": [note]}]
         return self._post(
             dm or effect.channel,
@@ -106,8 +121,8 @@ class SlackChat:
             text,
             blocks,
             recover,
-            delivered="dm" if dm else "channel",
-            detail=_where(dm, effect.channel, effect.owner_email),
+            delivered=_delivered(dm, detour),
+            detail=_where(dm, effect.channel, effect.owner_email, detour),
         )
 
     def post_alert(self, channel: str, alert: AlertView, *, recover: bool) -> ObjectRef:
@@ -174,35 +189,36 @@ class SlackChat:
         )
         return self._ref(channel, str(response["ts"]), delivered="thread", detail=_THREAD)
 
-    def _dm(self, email: str | None) -> str | None:
-        """The owner's DM channel, or None when Slack has no active member with the email.
-        Both look-ups are cached for the client's life (Tier 3 methods, one per message else)."""
+    def _dm(self, email: str | None) -> tuple[str | None, Detour | None]:
+        """The owner's DM channel, or why the message goes to the channel instead: Slack has no
+        active member with the email, or the app lacks a scope to find or DM them. Both
+        look-ups are cached for the client's life (Tier 3 methods, one per message else)."""
         if not email:
-            return None
+            return None, None
         wanted = email.strip().lower()
         user = self._user_ids.get(wanted)
-        if user is None:
-            try:
+        if user is not None and user in self._dm_ids:
+            return self._dm_ids[user], None
+        if time.monotonic() < self._no_scope_until:
+            return None, Detour.NO_SCOPE
+        try:
+            if user is None:
                 found = self._call("users_lookupByEmail", email=wanted)
-            except Permanent as exc:
-                if exc.message in _NO_MEMBER:
-                    return None
-                raise
-            member: dict[str, Any] = found.get("user") or {}
-            if member.get("deleted") or not member.get("id"):
-                return None  # a deactivated member: a DM would never be read
-            user = str(member["id"])
-            self._user_ids[wanted] = user
-        if user not in self._dm_ids:
-            try:
-                opened = self._call("conversations_open", users=user)
-            except Permanent as exc:
-                if exc.message in _NO_MEMBER:
-                    self._user_ids.pop(wanted, None)
-                    return None
-                raise
+                member: dict[str, Any] = found.get("user") or {}
+                if member.get("deleted") or not member.get("id"):
+                    return None, Detour.NO_MEMBER  # deactivated: a DM would never be read
+                user = self._user_ids[wanted] = str(member["id"])
+            opened = self._call("conversations_open", users=user)
             self._dm_ids[user] = str((opened.get("channel") or {})["id"])
-        return self._dm_ids[user]
+        except Permanent as exc:
+            if exc.message in _NO_MEMBER:
+                self._user_ids.pop(wanted, None)
+                return None, Detour.NO_MEMBER
+            if exc.message.startswith("missing_scope"):
+                self._no_scope_until = time.monotonic() + SCOPE_RECHECK_S
+                return None, Detour.NO_SCOPE
+            raise
+        return self._dm_ids[user], None
 
     def update_alert(self, message: ObjectRef, alert: AlertView) -> ObjectRef:
         return self._rewrite(message, alert_text(alert), alert_blocks(alert))
@@ -252,6 +268,13 @@ class SlackChat:
         """`doctor`: the token works (auth.test) and each channel is one the bot can see."""
         identity = self._call("auth_test")
         items = [SchemaItem("slack", "token", SchemaState.OK, f"bot {identity.get('user', '?')}")]
+        headers = {name.lower(): value for name, value in identity.headers.items()}
+        if (granted := headers.get("x-oauth-scopes")) is not None:
+            have = {scope.strip() for scope in str(granted).split(",")}
+            for scope, purpose in SCOPES.items():
+                if scope not in have:
+                    detail = f"missing: needed to {purpose}; add it and reinstall the app"
+                    items.append(SchemaItem("slack", f"scope {scope}", SchemaState.DENIED, detail))
         for channel in sorted(set(channels)):
             try:
                 channel_id = self._channel_id(channel)
@@ -317,10 +340,19 @@ class SlackChat:
         return response
 
 
-def _where(dm: str | None, channel: str, owner: str | None) -> str:
+def _delivered(dm: str | None, detour: Detour | None) -> str:
+    """What the call's thread records: "dm", or the detour's value ("channel" with no owner)."""
+    if dm is not None:
+        return "dm"
+    return (detour or Detour.NO_MEMBER).value
+
+
+def _where(dm: str | None, channel: str, owner: str | None, detour: Detour | None) -> str:
     """For the timeline: where the message went, and why not to the owner."""
     if dm is not None:
         return f"DM to {owner}"
+    if detour is Detour.NO_SCOPE:
+        return f"in #{channel.lstrip('#')}: the Slack app may not DM {owner} (missing scope)"
     if owner is not None:
         return f"in #{channel.lstrip('#')}: no Slack user for {owner}"
     return f"in #{channel.lstrip('#')}"
@@ -335,4 +367,6 @@ def _classify(exc: SlackApiError) -> ConnectorError:
         return RateLimited(VENDOR, error, retry_after=retry_after)
     if response.status_code >= 500 or error in _TRANSIENT:
         return Transient(VENDOR, error, status=response.status_code)
+    if error == "missing_scope" and response.get("needed"):
+        error = f"missing_scope (needed: {response.get('needed')})"
     return Permanent(VENDOR, error, status=response.status_code)

@@ -36,6 +36,7 @@ from callstate.sandbox.slack.limits import (
     SlackRateLimit,
 )
 from callstate.sandbox.slack.methods import Methods
+from callstate.sandbox.slack.scopes import Grants
 from callstate.sandbox.slack.users import Directory, SlackUser
 from callstate.sandbox.slack.workspace import SlackError, Workspace
 from callstate.sandbox.store import Store
@@ -70,6 +71,7 @@ def create_slack_app(
     files = FileMethods(store, workspace, chat.target, clock)
     methods = Methods(workspace, directory, chat, files)
     clicks = Interactivity(store, workspace, Target(interactivity_url, signing_secret), clock)
+    grants = Grants()
 
     def reset() -> None:
         workspace.wipe(channels)
@@ -78,6 +80,7 @@ def create_slack_app(
     panel = ControlPanel(reset_state=reset, fault_body=_fault_body)
     panel.on_reset(limiter.reset)
     panel.on_reset(method_limiter.reset)
+    panel.on_reset(grants.reset)
 
     app = FastAPI(title="callstate sandbox: Slack", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -90,6 +93,13 @@ def create_slack_app(
             args = await _arguments(request)
             if not _authenticated(request, args):
                 raise SlackError("not_authed")
+            scopes = {
+                "X-OAuth-Scopes": grants.header(),
+                "X-Accepted-OAuth-Scopes": ",".join(grants.accepted(method, args)),
+            }
+            if needed := grants.missing(method, args):
+                refused = {"ok": False, "error": "missing_scope", "needed": needed}
+                return JSONResponse({**refused, "provided": grants.header()}, headers=scopes)
             method_limiter.take(method)
             body = await run_in_threadpool(handler, Call(args, origin(request)))
         except SlackError as exc:
@@ -100,7 +110,7 @@ def create_slack_app(
                 status_code=429,
                 headers={"Retry-After": str(int(exc.retry_after))},
             )
-        return JSONResponse(body)
+        return JSONResponse(body, headers=scopes)
 
     @app.post("/upload/v1/{ticket}")
     async def upload(ticket: str, request: Request) -> PlainTextResponse:
@@ -138,7 +148,8 @@ def create_slack_app(
 
     app.add_middleware(SandboxControl, panel=panel)
     # Added last, so outermost: Slack-only control paths never reach SandboxControl.
-    app.add_middleware(SlackControlRoutes, control=control_app(workspace, directory, files, clicks))
+    control = control_app(workspace, directory, files, clicks, grants)
+    app.add_middleware(SlackControlRoutes, control=control)
     app.state.sandbox_control = panel
     app.state.store = store
     return app

@@ -13,6 +13,9 @@
 - `POST /_sandbox/users` — `{email, real_name?, tz?, deleted?}`: a member joins, changes or
   is deactivated (`deleted: true`: `users.lookupByEmail` no longer finds them), so tests can
   take an owner out of Slack; a reset restores the seeded members.
+- `GET/POST /_sandbox/scopes` — read or set `{scopes: [...]}`, the bot token's OAuth scopes
+  (`scopes.py`): a method none of whose scopes is granted answers `missing_scope`; a reset
+  grants every scope callstate documents again.
 
 `SlackControlRoutes` routes these paths to their own small app before `SandboxControl`
 (which answers 404 to control paths it does not know); everything else passes through.
@@ -31,11 +34,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from callstate.sandbox.faults import CONTROL_PREFIX, route_path
 from callstate.sandbox.slack.files import FileMethods
 from callstate.sandbox.slack.interactivity import InteractionError, Interactivity
+from callstate.sandbox.slack.scopes import Grants
 from callstate.sandbox.slack.users import Directory, SlackUser
 from callstate.sandbox.slack.workspace import TEAM_ID, SlackError, Workspace
 from callstate.sandbox.store import Doc
 
-ACTIONS = ("interactivity", "interact", "messages", "files/", "users")
+ACTIONS = ("interactivity", "interact", "messages", "files/", "users", "scopes")
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -63,6 +67,10 @@ class UserIn(_Strict):
     deleted: bool = False
 
 
+class ScopesIn(_Strict):
+    scopes: list[str]
+
+
 class MessageIn(_Strict):
     channel: str
     user: str
@@ -77,7 +85,11 @@ def origin(request: Request) -> str:
 
 
 def control_app(
-    workspace: Workspace, directory: Directory, files: FileMethods, clicks: Interactivity
+    workspace: Workspace,
+    directory: Directory,
+    files: FileMethods,
+    clicks: Interactivity,
+    grants: Grants,
 ) -> FastAPI:
     """The Slack-only control endpoints (see the module docstring)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -148,6 +160,18 @@ def control_app(
             email=member.email, real_name=member.real_name, tz=member.tz, deleted=member.deleted
         )
         return JSONResponse({"user": await run_in_threadpool(directory.put, seed)})
+
+    @app.get("/_sandbox/scopes")
+    def get_scopes() -> Doc:
+        return {"scopes": sorted(grants.scopes)}
+
+    @app.post("/_sandbox/scopes")
+    async def set_scopes(request: Request) -> Response:
+        parsed = await _parse(request, ScopesIn)
+        if isinstance(parsed, Response):
+            return parsed
+        grants.set(parsed.scopes)
+        return JSONResponse({"scopes": sorted(grants.scopes)})
 
     @app.get("/_sandbox/files/{file_id}")
     def download(file_id: str) -> Response:

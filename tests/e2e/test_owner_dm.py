@@ -6,6 +6,7 @@ Slack outage never holds back the CRM, and the DM arrives once when Slack is bac
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 from typing import Any
 
@@ -72,9 +73,9 @@ def test_an_analysed_call_is_dmed_to_its_owner(server: ServerProcess) -> None:
     assert not [m for m in slack_messages(server) if call.call_id in message_key(m)]
 
 
-def test_a_meeting_change_replies_in_the_calls_thread_and_updates_the_parent(
-    server: ServerProcess,
-) -> None:
+def _booked_in_call(server: ServerProcess, name: str, phone: str) -> tuple[Any, str, str]:
+    """A call that books the first slot next week through the in-call tools (Cal.com sends
+    its changes to callstate); returns the scenario, the booked start and a later slot."""
     httpx.post(
         f"{server.base_url}/sandbox/calcom/v2/webhooks",
         headers=CALCOM,
@@ -85,34 +86,56 @@ def test_a_meeting_change_replies_in_the_calls_thread_and_updates_the_parent(
         },
     ).raise_for_status()
     s = scenario(
-        "dm-thread",
-        from_number="+12125550178",
-        custom_analysis_data={"homeowner": True, "roof_age_years": 20},
+        name, from_number=phone, custom_analysis_data={"homeowner": True, "roof_age_years": 20}
     )
     offer = tool(server, s, "check_availability", {"when": "next week"})
     first, later = offer["slots"][0]["start"], offer["slots"][-1]["start"]
     booked = tool(server, s, "book_meeting", {"start": first, "name": "Dana Whitfield"})
     assert booked["booked"] is True, booked
-    deliver(server, *bodies(s).values())
-    server.wait_call(s.call_id, {CallStatus.SETTLED})
-    [parent] = [m for m in every_message(server) if message_key(m).endswith(":notify_owner")]
-    assert s.call_id in message_key(parent) and parent["channel"].startswith("D")
-    assert "Meeting booked" in json.dumps(parent["blocks"])
+    return s, first, later
 
+
+def _reschedule(server: ServerProcess, start: str) -> None:
     uid = httpx.get(
         f"{server.base_url}/sandbox/calcom/v2/bookings", headers=CALCOM, params={"take": 10}
     ).json()["data"][0]["uid"]
     httpx.post(
         f"{server.base_url}/sandbox/calcom/v2/bookings/{uid}/reschedule",
         headers=CALCOM,
-        json={"start": later, "reschedulingReason": "Works better for me"},
+        json={"start": start, "reschedulingReason": "Works better for me"},
     ).raise_for_status()
+
+
+def _top_level(server: ServerProcess, channel: str) -> list[Any]:
+    return [
+        m
+        for m in every_message(server)
+        if m["channel"] == channel and m.get("thread_ts", m["ts"]) == m["ts"]
+    ]
+
+
+def _change_attempts(server: ServerProcess, call_id: str, kind: str) -> list[Any]:
+    attempts = _detail(server, call_id)["attempts"]
+    return [a for a in attempts if a["kind"] == kind and ":change:" in a["key"]]
+
+
+def test_a_meeting_change_replies_in_the_calls_thread_and_updates_the_parent(
+    server: ServerProcess,
+) -> None:
+    s, first, later = _booked_in_call(server, "dm-thread", "+12125550178")
+    deliver(server, *bodies(s).values())
+    server.wait_call(s.call_id, {CallStatus.SETTLED})
+    [parent] = [m for m in every_message(server) if message_key(m).endswith(":notify_owner")]
+    assert s.call_id in message_key(parent) and parent["channel"].startswith("D")
+    assert "Meeting booked" in json.dumps(parent["blocks"])
+
+    _reschedule(server, later)
 
     replies = eventually(lambda: thread_replies(server, parent["channel"], parent["ts"]))
     assert len(replies) == 1, replies
     assert "Meeting moved" in json.dumps(replies[0]["blocks"])
     tops = [m for m in every_message(server) if m["channel"] == parent["channel"]]
-    assert [m["ts"] for m in tops if "thread_ts" not in m or m["thread_ts"] == m["ts"]] == [
+    assert [m["ts"] for m in _top_level(server, parent["channel"])] == [
         parent["ts"]
     ]  # no second top-level message
     [rewritten] = [m for m in tops if m["ts"] == parent["ts"]]
@@ -158,3 +181,44 @@ def test_slack_down_does_not_hold_back_the_crm_and_the_dm_arrives_once(
     assert all(a["status"] == "succeeded" for a in crm)
     keyed = [m for m in every_message(server) if call.call_id in message_key(m)]
     assert len(keyed) == 1 and keyed[0]["channel"] == dm_channel(server, SAM)
+
+
+def test_a_change_while_the_dm_is_retried_waits_and_replies_in_its_thread(
+    server: ServerProcess,
+) -> None:
+    """Slack is down when the call is analysed, and the meeting moves meanwhile: the change's
+    CRM work is done at once, its message waits for the call's DM and replies in its thread."""
+    s, _, later = _booked_in_call(server, "dm-wait", "+12125550179")
+    _fault(server, method="POST", path="/api/chat.postMessage", status=503, times=None)
+    deliver(server, *bodies(s).values())
+    assert eventually(lambda: [a for a in _detail(server, s.call_id)["attempts"]
+                               if a["kind"] == "notify_owner"])  # fmt: skip
+    _reschedule(server, later)
+    assert eventually(lambda: _change_attempts(server, s.call_id, "upsert_contact"))
+    time.sleep(1.0)  # the change is waiting now, not posting
+    assert _change_attempts(server, s.call_id, "notify_meeting") == []
+    httpx.delete(f"{server.base_url}/sandbox/slack/_sandbox/faults").raise_for_status()
+
+    server.wait_call(s.call_id, {CallStatus.SETTLED})
+    [parent] = [m for m in every_message(server) if message_key(m).endswith(":notify_owner")]
+    replies = eventually(lambda: thread_replies(server, parent["channel"], parent["ts"]))
+    assert len(replies) == 1 and "Meeting moved" in json.dumps(replies[0]["blocks"]), replies
+    assert [m["ts"] for m in _top_level(server, parent["channel"])] == [parent["ts"]]
+    [told] = _change_attempts(server, s.call_id, "notify_meeting")
+    assert told["status"] == "succeeded" and told["vendor_ids"]["facts"]["delivered"] == "thread"
+
+
+def test_a_change_stops_waiting_for_a_call_that_is_not_analysed(
+    server_factory: ServerProcess,
+) -> None:
+    """No analysis comes within `CALLSTATE_THREAD_WAIT_SECONDS`: the change is DM'd to the
+    host on its own rather than never."""
+    server = server_factory.start(CALLSTATE_THREAD_WAIT_SECONDS="3")
+    s, _, later = _booked_in_call(server, "dm-no-analysis", "+12125550180")
+    deliver(server, bodies(s)["call_started"], bodies(s)["call_ended"])
+    _reschedule(server, later)
+    [told] = eventually(lambda: _change_attempts(server, s.call_id, "notify_meeting"), 30)
+    assert told["status"] == "succeeded" and told["vendor_ids"]["facts"]["delivered"] == "dm"
+    [message] = [m for m in every_message(server) if message_key(m) == told["key"]]
+    assert "Meeting moved" in json.dumps(message["blocks"])
+    assert message.get("thread_ts", message["ts"]) == message["ts"]  # top-level: no thread yet

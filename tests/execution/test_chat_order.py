@@ -1,11 +1,13 @@
 """A plan runs its chat messages last, in a stable order otherwise, with every effect's needs
-still ahead of it: a Slack outage retrying the owner's DM never holds back the CRM."""
+still ahead of it: a Slack outage retrying the owner's DM never holds back the CRM. A calendar
+change waits for its call's thread in growing pauses (tests/e2e/test_owner_dm.py runs it)."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from callstate.domain.effects import Target
+from callstate.execution.chat_threads import thread_pauses
 from callstate.execution.workflow import chat_last
 from callstate.transition import plan
 from tests.domain.builders import audience, call_event
@@ -32,3 +34,10 @@ def test_chat_effects_run_after_the_rest_and_needs_still_hold() -> None:
     for effect in ordered:
         assert set(effect.needs) <= seen
         seen.add(effect.key)
+
+
+def test_a_change_waits_for_its_calls_thread_in_growing_pauses_within_the_budget() -> None:
+    assert thread_pauses(600)[:6] == [2, 4, 8, 16, 30, 30]
+    assert sum(thread_pauses(600)) == 600
+    assert thread_pauses(5) == [2, 3]
+    assert thread_pauses(0) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import fields
 from pathlib import Path
 from typing import Annotated
 
@@ -33,23 +34,21 @@ ConfigDir = Annotated[
 def settings_from(
     data_dir: Path | None, config_dir: Path | None, *, sandbox: bool, port: int | None = None
 ) -> Settings:
+    """The environment's settings with the command line's choices on top; the database URLs
+    default again from the chosen data directory. Every other setting is the environment's."""
     base = Settings.from_env(os.environ)
+    rest = {
+        f.name: getattr(base, f.name)
+        for f in fields(base)
+        if f.name not in ("data_dir", "config_dir", "database_url", "dbos_database_url", "sandbox")
+    }
+    if port is not None:
+        rest["port"] = port
     return Settings.build(
         data_dir=data_dir or base.data_dir,
         config_dir=config_dir or base.config_dir,
         database_url=os.environ.get("CALLSTATE_DATABASE_URL") or None,
         dbos_database_url=os.environ.get("CALLSTATE_DBOS_DATABASE_URL") or None,
         sandbox=sandbox or base.sandbox,
-        host=base.host,
-        port=port if port is not None else base.port,
-        worker_concurrency=base.worker_concurrency,
-        log_level=base.log_level,
-        executor_id=base.executor_id,
-        sandbox_rate_limits=base.sandbox_rate_limits,
-        alert_poll_seconds=base.alert_poll_seconds,
-        api_token=base.api_token,
-        reconcile_seconds=base.reconcile_seconds,
-        ops_check_seconds=base.ops_check_seconds,
-        digest_check_seconds=base.digest_check_seconds,
-        copy_artifacts=base.copy_artifacts,
+        **rest,
     )

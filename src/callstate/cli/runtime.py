@@ -105,6 +105,7 @@ def build_runtime(settings: Settings, env: Mapping[str, str], *, worker: bool = 
         workspaces=workspaces,
         connectors=connectors,
         alerts=AlertPolicy(poll_seconds=float(settings.alert_poll_seconds)),
+        thread_wait_seconds=float(settings.thread_wait_seconds),
         artifacts_dir=settings.data_dir / "artifacts" if settings.copy_artifacts else None,
     )
     executor = Executor(

@@ -52,6 +52,7 @@ class Settings:
     ops_check_seconds: int = 60  # signature-failure and DNC-registry checks; 0: never
     digest_check_seconds: int = 60  # how often the worker starts due daily digests; 0: never
     copy_artifacts: bool = True  # keep recordings and transcripts under <data dir>/artifacts
+    thread_wait_seconds: int = 600  # a calendar change waits this long for its call's thread
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -75,6 +76,7 @@ class Settings:
             ops_check_seconds=env_int(env, "CALLSTATE_OPS_CHECK_SECONDS", 60),
             digest_check_seconds=env_int(env, "CALLSTATE_DIGEST_CHECK_SECONDS", 60),
             copy_artifacts=env_bool(env, "CALLSTATE_COPY_ARTIFACTS", True),
+            thread_wait_seconds=env_int(env, "CALLSTATE_THREAD_WAIT_SECONDS", 600),
         )
 
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from callstate.connectors.ports import CallThread, Chat, Links, ObjectRef
+from callstate.domain.call import CallStatus
 from callstate.domain.effects import NotifyMeeting, NotifyOwner
 from callstate.execution.services import Services
 from callstate.storage.attempts import AttemptContext
@@ -58,6 +59,32 @@ def notify_meeting(
             context.workspace, effect.thread, shown.model_dump(mode="json"), services.clock()
         )
     return ref
+
+
+_UNSETTLED = (CallStatus.STARTED, CallStatus.ENDED, CallStatus.ANALYZED)
+_MAX_PAUSE_S = 30.0
+
+
+def thread_pending(services: Services, context: AttemptContext, key: str) -> bool:
+    """The call's owner notification may still be posted: no thread is recorded for `key` and
+    the call is not settled (its analysis has not come, or its plan, Slack retries included,
+    is still running). A settled or dead-lettered call has posted all it will."""
+    if services.chat_threads.get(context.workspace, key) is not None:
+        return False
+    call = services.calls.get(context.workspace, context.runtime, context.external_call_id)
+    return call is not None and call.status in _UNSETTLED
+
+
+def thread_pauses(budget_s: float) -> list[float]:
+    """The waits between looks at a pending thread: 2, 4, 8, 16, then 30 s each, cut to sum
+    to `budget_s`."""
+    pauses: list[float] = []
+    pause, left = 2.0, budget_s
+    while left > 0:
+        pauses.append(min(pause, left))
+        left -= pauses[-1]
+        pause = min(pause * 2, _MAX_PAUSE_S)
+    return pauses
 
 
 def call_thread(

@@ -71,6 +71,9 @@ class Services:
     alerts: AlertPolicy = field(default_factory=AlertPolicy)
     clock: Callable[[], datetime] = utc_now
     artifacts_dir: Path | None = None  # where recordings and transcripts are copied
+    # How long a calendar change waits for its call's owner notification to be posted, so that
+    # it replies in that thread (the call not analysed yet, or Slack being retried); 0: never.
+    thread_wait_seconds: float = 600.0
 
     def __post_init__(self) -> None:
         self.inbox = EventInbox(self.engine)

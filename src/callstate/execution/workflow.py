@@ -46,6 +46,7 @@ from callstate.domain.effects import (
 )
 from callstate.domain.ids import change_workflow_id, pool_key, workflow_id
 from callstate.execution.booking import agreed_meeting, call_meeting, take_change
+from callstate.execution.chat_threads import thread_pauses, thread_pending
 from callstate.execution.dialing import Dialer, PlaceResult
 from callstate.execution.incidents import IncidentWatcher, incident_workflow_id
 from callstate.execution.services import Services
@@ -146,9 +147,24 @@ class CallEventProcessor(DBOSConfiguredInstance):
         context = AttemptContext(workspace, runtime, subject, change_workflow_id(change_id))
         results: dict[str, EffectResult] = {}
         for effect in the_plan.effects:
+            if isinstance(effect, NotifyMeeting) and effect.thread is not None:
+                self._await_thread(context, effect.thread)
             results[effect.key] = self._execute(context, effect, results)
         self._tell_incidents(workspace, f"{runtime} {subject}", list(results.values()))
         return ", ".join(f"{r.kind}={r.outcome.value}" for r in results.values()) or "no effects"
+
+    def _await_thread(self, context: AttemptContext, key: str) -> None:
+        """A change that comes before its call's owner notification is posted waits for it
+        (durable sleeps, at most `thread_wait_seconds`), so it replies in that thread instead
+        of becoming a second top-level message; past the wait it is posted on its own."""
+        for pause in thread_pauses(self.services.thread_wait_seconds):
+            if not self.thread_pending(context, key):
+                return
+            DBOS.sleep(pause)
+
+    @DBOS.step(name="callstate.change.thread_pending")
+    def thread_pending(self, context: AttemptContext, key: str) -> bool:
+        return thread_pending(self.services, context, key)
 
     @DBOS.step(name="callstate.plan_change")
     def plan_booking_change(self, change_id: str) -> tuple[str, str, str, Plan] | None:

@@ -19,12 +19,15 @@ HubSpot requests pass through `RequestGate` over the database, as in `callstate 
 limit large enough never to make them wait: the gate's cost is measured, its throttling is not
 (`--no-gate` leaves it out, as bench/tools.py does, to show what the rest costs).
 
-**Own time** = wall time minus the time the handler waited on the CRM: the lookup's HubSpot round
-trips when it finished within the budget, the whole budget when it timed out. It includes the
-signature check, parsing, submitting the lookup to its thread pool and the hand-offs between
-threads, the gate's token transactions, parsing HubSpot's answers, the agent-id read, the decision
-(business hours, holidays, variables) and the JSON answer, plus the `inbound.answered` log line
-(rendered to /dev/null). The first 10 calls warm the process and are not measured. Requests run one
+**Own time** = time in the app (`Stopwatch`, as in bench/tools.py: from the ASGI call to the
+answer's last byte) minus the time the handler waited on the CRM: the lookup's HubSpot round
+trips when it finished within the budget, the whole budget when it timed out. The **client side**
+line is the same from the TestClient's wall time (what the figures before 2026-11-25 measured),
+which adds the TestClient's hand-offs between threads. Own time includes the signature check,
+parsing, submitting the lookup to its thread pool and the hand-offs between threads, the gate's
+token transactions, parsing HubSpot's answers, the agent-id read, the decision (business hours,
+holidays, variables) and the JSON answer, plus the `inbound.answered` log line (rendered to
+/dev/null). The first 10 calls warm the process and are not measured. Requests run one
 at a time; the shared machine's noise shows in p99, which is why this is a benchmark, not a test.
 
 Past 400 lines because the lookup ledger (which request's CRM time is which, while timed-out reads
@@ -55,7 +58,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.databases import fresh_database
 
-from bench.tools import KEY, TimedTransport
+from bench.tools import KEY, Stopwatch, TimedTransport
 from bench.vendors import vendor_process
 from callstate.config.hours import BusinessHours
 from callstate.config.load import load_workspaces
@@ -178,6 +181,7 @@ class Caller:
 @dataclass
 class Figures:
     own: list[float] = field(default_factory=list)
+    client: list[float] = field(default_factory=list)
     own_by_state: dict[str, list[float]] = field(default_factory=dict)
     total: list[float] = field(default_factory=list)
     gate: list[float] = field(default_factory=list)
@@ -307,6 +311,7 @@ def crm_wait(state: str, lookup: Lookup | None, budget: float) -> float:
 
 def drive(
     client: TestClient,
+    watch: Stopwatch,
     workspace: Workspace,
     ledger: LookupLedger,
     set_clock: Callable[[datetime], None],
@@ -336,7 +341,9 @@ def drive(
             ledger.finished_since(first, caller.wire_number) if caller.kind != "withheld" else None
         )
         figures.total.append(elapsed)
-        own = elapsed - crm_wait(state, lookup, budget)
+        waited = crm_wait(state, lookup, budget)
+        own = watch.seconds - waited
+        figures.client.append(elapsed - waited)
         figures.own.append(own)
         figures.own_by_state.setdefault(state, []).append(own)
         figures.gate.append(lookup.gate_seconds if lookup is not None else 0.0)
@@ -402,13 +409,15 @@ def _run(
         )
         app = FastAPI()
         app.include_router(inbound_router(services, callers))
+        watch = Stopwatch(app)
 
         def set_clock(now: datetime) -> None:
             clock[0] = now
 
         try:
-            with TestClient(app) as client:
-                figures = drive(client, workspace, ledger, set_clock, callers.budget_seconds, calls)
+            with TestClient(watch) as client:
+                budget = callers.budget_seconds
+                figures = drive(client, watch, workspace, ledger, set_clock, budget, calls)
         finally:
             callers.close()
             engine.dispose()
@@ -426,7 +435,8 @@ def report(
     )
     print(f"business hours: {notes}; {figures.after_hours} of {calls} calls after hours")
     print("every answer: 200 with call_inbound")
-    print(f"own   {percentiles(figures.own)}")
+    print(f"own   {percentiles(figures.own)}   (in the app)")
+    print(f"client side {percentiles(figures.client)}   (adds the TestClient's hand-offs)")
     print(f"total {percentiles(figures.total)}")
     if any(figures.gate):
         print(f"gate  {percentiles(figures.gate)}   (part of own: request-budget transactions)")

@@ -89,6 +89,7 @@ def digest_command(
         if send:
             _send(console, services, report)
     finally:
+        services.close()
         services.engine.dispose()
 
 

@@ -63,9 +63,7 @@ def reconcile_command(
         reconciler = Reconciler(services)
         reports = [reconciler.run(workspace)] if workspace else reconciler.run_all()
     finally:
-        for connectors in services.connectors.values():
-            if connectors.voice is not None:
-                connectors.voice.close()
+        services.close()
         services.engine.dispose()
     Console().print(report_table(reports))
     if any(report.errors for report in reports):

@@ -41,11 +41,11 @@ import json
 import logging
 import os
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -97,37 +97,50 @@ STATES = tuple(LookupState)
 
 @dataclass
 class Lookup:
-    """One `find_contact`: the seconds its thread spent in HubSpot round trips and at the gate."""
+    """One `find_contact`: its HubSpot round trips (start, end) and its seconds at the gate.
+    The deal is read beside the contact, so the time waited on HubSpot is the union of the
+    round trips, not their sum."""
 
     phone: str
-    http_seconds: float = 0.0
+    trips: list[tuple[float, float]] = field(default_factory=list)
     gate_seconds: float = 0.0
     done: bool = False
 
+    @property
+    def http_seconds(self) -> float:
+        waited, reached = 0.0, float("-inf")
+        for start, end in sorted(self.trips):
+            if end > reached:
+                waited += end - max(start, reached)
+                reached = end
+        return waited
+
 
 class LookupLedger:
-    """Charges each HubSpot round trip and gate pass to the lookup its thread is serving; reads
-    that outlived their budget keep running beside later calls, so a global sum would not do."""
+    """Charges each HubSpot round trip and gate pass to the lookup its context is serving (the
+    connector runs the deal read in its own thread with the caller's context); reads that
+    outlived their budget keep running beside later calls, so a global sum would not do."""
 
     def __init__(self) -> None:
         self.lookups: list[Lookup] = []
-        self._current = threading.local()
+        self._current: ContextVar[Lookup | None] = ContextVar("bench_lookup", default=None)
 
     @contextmanager
     def lookup(self, phone: str) -> Iterator[None]:
         entry = Lookup(phone)
         self.lookups.append(entry)
-        self._current.entry = entry
+        token = self._current.set(entry)
         try:
             yield
         finally:
             entry.done = True
-            self._current.entry = None
+            self._current.reset(token)
 
-    def charge(self, http: float = 0.0, gate: float = 0.0) -> None:
-        entry: Lookup | None = getattr(self._current, "entry", None)
+    def charge(self, trip: tuple[float, float] | None = None, gate: float = 0.0) -> None:
+        entry = self._current.get()
         if entry is not None:
-            entry.http_seconds += http
+            if trip is not None:
+                entry.trips.append(trip)
             entry.gate_seconds += gate
 
     def timed_gate(self, gate: Gate) -> Gate:
@@ -155,7 +168,7 @@ class LedgerTransport(TimedTransport):
         try:
             return super().handle_request(request)
         finally:
-            self._ledger.charge(http=time.perf_counter() - started)
+            self._ledger.charge(trip=(started, time.perf_counter()))
 
 
 class LedgerHubSpotCrm(HubSpotCrm):

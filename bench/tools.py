@@ -56,22 +56,30 @@ KEY = "sandbox-retell-api-key"
 
 
 class TimedTransport(httpx.HTTPTransport):
-    """Adds up the seconds spent in vendor round trips (requests run one at a time)."""
+    """Adds up the seconds during which at least one vendor round trip was out: two requests
+    side by side (HubSpot's contact and deal reads) are waited for once, not twice."""
 
     def __init__(self) -> None:
         super().__init__()
         self.seconds = 0.0
         self._lock = threading.Lock()
+        self._out = 0
+        self._since = 0.0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        started = time.perf_counter()
+        with self._lock:
+            if self._out == 0:
+                self._since = time.perf_counter()
+            self._out += 1
         try:
             response = super().handle_request(request)
             response.read()
             return response
         finally:
             with self._lock:
-                self.seconds += time.perf_counter() - started
+                self._out -= 1
+                if self._out == 0:
+                    self.seconds += time.perf_counter() - self._since
 
 
 class Stopwatch:

@@ -8,13 +8,16 @@ create gets 409 and falls back to the existing deal), then moved forward only (`
 Calls: HubSpot has no idempotency key for creates, so a call carries our effect key in a custom
 property and a recovering attempt searches for it before creating.
 Owners and fields are sets; tags are a read-merge-write of a multiple-checkbox property.
-Reading a caller (`find_contact`) reads by the same unique keys, never by search (5/s, lags).
+Reading a caller (`find_contact`) reads by the same unique keys, never by search (5/s, lags),
+the contact and its deal side by side.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import copy_context
 from typing import Any
 from urllib.parse import quote
 
@@ -38,6 +41,12 @@ from callstate.domain.effects import (
     UpsertContact,
 )
 from callstate.policy.stages import decide_move
+
+
+def _wait_out(read: Future[Any] | None) -> None:
+    """Let a read that is no longer wanted finish (its answer or error is not used)."""
+    if read is not None:
+        read.exception()
 
 
 def _association(to_id: str, type_id: int) -> dict[str, Any]:
@@ -75,8 +84,11 @@ class HubSpotCrm:
         self._sleep = sleep
         self._owners = Owners(self._http)
         self._pipelines: dict[str, api.Pipeline] = {}
+        # The deal read of `find_contact`, beside the contact read (the HTTP client is shared).
+        self._beside = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hubspot-read")
 
     def close(self) -> None:
+        self._beside.shutdown(wait=True)
         self._http.close()
 
     # -- contacts ---------------------------------------------------------------------------
@@ -85,8 +97,11 @@ class HubSpotCrm:
         self, phone: str, *, deal_key: str | None = None, pipeline: str | None = None
     ) -> ContactSnapshot | None:
         """At most three reads, each by a unique key: the contact by `contact_key_property`,
-        its owner by id (kept per connector), the deal by `deal_key_property`. `pipeline` is
-        unused: the deal key already names the contact's deal in its pipeline.
+        its owner by id (kept per connector), the deal by `deal_key_property`. The deal key is
+        derived from the phone, so the deal is read beside the contact, not after it: a known
+        caller costs one round trip of waiting instead of two (the inbound greeting has a
+        budget), an unknown one a second request. `pipeline` is unused: the deal key already
+        names the contact's deal in its pipeline.
 
         A deal in a closed stage is no open deal: `closedwon`/`closedlost` (the default
         pipeline's), or a stage its pipeline marks `isClosed` when this connector has read the
@@ -98,12 +113,21 @@ class HubSpotCrm:
             "properties": ",".join(mapping.snapshot_properties(prefix, tags)),
         }
         path = f"{api.OBJECTS}/contacts/{quote(phone, safe='')}"
-        found = self._http.find(api.SimpleObject, path, params)
+        # The context goes along, so log lines bound to the call stay bound in the other thread.
+        beside: Future[api.SimpleObject | None] | None = None
+        if deal_key:
+            beside = self._beside.submit(copy_context().run, self._find_deal, deal_key)
+        try:
+            found = self._http.find(api.SimpleObject, path, params)
+            owner_id = None if found is None else found.properties.get("hubspot_owner_id")
+            owner = self._owners.by_id(owner_id) if owner_id else None
+        except BaseException:
+            _wait_out(beside)  # the contact read's error is the answer; no read outlives the call
+            raise
         if found is None:
+            _wait_out(beside)
             return None
-        owner_id = found.properties.get("hubspot_owner_id")
-        owner = self._owners.by_id(owner_id) if owner_id else None
-        deal = self._find_deal(deal_key) if deal_key else None
+        deal = None if beside is None else beside.result()
         stage = None if deal is None else deal.properties.get("dealstage")
         deal_ref = None
         if deal is not None and not self._closed(deal):

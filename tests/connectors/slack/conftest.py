@@ -36,12 +36,12 @@ AUTH = {"authorization": "Bearer xoxb-test"}
 class SlackSandbox:
     root: str
 
-    def chat(self) -> SlackChat:
+    def chat(self, **options: Any) -> SlackChat:
         """A fresh client (its look-up caches empty), as another worker process would have."""
         config = SlackConfig.model_validate(
             {"bot_token": "${SLACK_BOT_TOKEN}"}, context={"env": {"SLACK_BOT_TOKEN": "xoxb-test"}}
         )
-        return SlackChat(config, base_url=f"{self.root}/slack/api/")
+        return SlackChat(config, base_url=f"{self.root}/slack/api/", **options)
 
     def api(self, method: str, **params: Any) -> dict[str, Any]:
         response = httpx.get(f"{self.root}/slack/api/{method}", params=params, headers=AUTH)

@@ -6,14 +6,13 @@ in the call's thread and rewrite its parent."""
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 import pytest
 
 from callstate.connectors.errors import Permanent, RateLimited, Transient
 from callstate.connectors.ports import CallThread, Links, ObjectRef
-from callstate.connectors.slack import chat as slack_chat
+from callstate.connectors.slack.chat import SCOPE_RECHECK_S
 from callstate.domain.calendar import BookingChangeKind
 from tests.connectors.slack.blockkit import assert_valid_message
 from tests.connectors.slack.conftest import SALES, SAM_DM, SlackSandbox
@@ -223,16 +222,16 @@ def test_an_app_without_the_dm_scopes_posts_in_the_channel_and_says_which_to_add
     assert slack.chat().notify(third, LINKS, recover=False).facts["delivered"] == "dm"
 
 
-def test_the_scope_recheck_window_passes(
-    slack: SlackSandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_scope_recheck_window_passes(slack: SlackSandbox) -> None:
     """The same client tries the look-up again once `SCOPE_RECHECK_S` has passed."""
     _grant(slack, "chat:write", "channels:read", "channels:history", "im:write")
-    chat = slack.chat()
+    clock = [1_000.0]
+    chat = slack.chat(monotonic=lambda: clock[0])
     assert chat.notify(notify_owner(), LINKS, recover=False).facts["delivered"] == "channel/scope"
     _grant(slack, "chat:write", "channels:read", "users:read.email", "im:write")
-    now = time.monotonic()
-    monkeypatch.setattr(slack_chat.time, "monotonic", lambda: now + slack_chat.SCOPE_RECHECK_S)
+    clock[0] += SCOPE_RECHECK_S - 1
+    assert chat.notify(notify_owner(), LINKS, recover=False).facts["delivered"] == "channel/scope"
+    clock[0] += 1
     later = notify_owner(key="acme:retell:call_0002:notify_owner")
     assert chat.notify(later, LINKS, recover=False).facts["delivered"] == "dm"
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextvars import copy_context
 from typing import Any
 from urllib.parse import quote
@@ -41,12 +41,6 @@ from callstate.domain.effects import (
     UpsertContact,
 )
 from callstate.policy.stages import decide_move
-
-
-def _wait_out(read: Future[Any] | None) -> None:
-    """Let a read that is no longer wanted finish (its answer or error is not used)."""
-    if read is not None:
-        read.exception()
 
 
 def _association(to_id: str, type_id: int) -> dict[str, Any]:
@@ -121,11 +115,9 @@ class HubSpotCrm:
             found = self._http.find(api.SimpleObject, path, params)
             owner_id = None if found is None else found.properties.get("hubspot_owner_id")
             owner = self._owners.by_id(owner_id) if owner_id else None
-        except BaseException:
-            _wait_out(beside)  # the contact read's error is the answer; no read outlives the call
-            raise
+        finally:  # no read outlives the call; a failed contact read's error is the answer
+            wait([beside] if beside is not None else [])
         if found is None:
-            _wait_out(beside)
             return None
         deal = None if beside is None else beside.result()
         stage = None if deal is None else deal.properties.get("dealstage")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -38,8 +39,8 @@ EVENT_TYPE = "callstate_call"
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{8,}$")
 # Slack answers HTTP 200 with ok:false; these errors are worth another try.
 _TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-# The owner is not (or no longer) a member Slack can DM: the channel takes the message.
 _THREAD = "reply in the call's thread"
+# The owner is not (or no longer) a member Slack can DM: the channel takes the message.
 _NO_MEMBER = {"users_not_found", "user_not_found", "user_disabled", "account_inactive"}
 # Without `users:read.email` or `im:write` no owner can be DM'd: the channel takes every message
 # (with a note saying which scope to add) and the look-up is tried again after this many seconds.
@@ -60,8 +61,15 @@ SCOPES: dict[str, str] = {
 class SlackChat:
     vendor = VENDOR
 
-    def __init__(self, config: SlackConfig, *, base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        config: SlackConfig,
+        *,
+        base_url: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._base_url = base_url or config.base_url
+        self._monotonic = monotonic
         # No retry handlers: the durable executor owns retries (and honours Retry-After without
         # blocking a worker thread the way slack_sdk's RateLimitErrorRetryHandler does).
         self._client = WebClient(
@@ -199,7 +207,7 @@ class SlackChat:
         user = self._user_ids.get(wanted)
         if user is not None and user in self._dm_ids:
             return self._dm_ids[user], None
-        if time.monotonic() < self._no_scope_until:
+        if self._monotonic() < self._no_scope_until:
             return None, Detour.NO_SCOPE
         try:
             if user is None:
@@ -215,7 +223,7 @@ class SlackChat:
                 self._user_ids.pop(wanted, None)
                 return None, Detour.NO_MEMBER
             if exc.message.startswith("missing_scope"):
-                self._no_scope_until = time.monotonic() + SCOPE_RECHECK_S
+                self._no_scope_until = self._monotonic() + SCOPE_RECHECK_S
                 return None, Detour.NO_SCOPE
             raise
         return self._dm_ids[user], None
